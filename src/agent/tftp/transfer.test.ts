@@ -258,9 +258,8 @@ function simulate(seed: number, loss: number, fileSize: number, options: Record<
   let received = 0; // highest in-order absolute block the client holds
   let bytes = 0;
   let sinceAck = 0;
-  let clientTimer: { cancel(): void } | null = null;
+  const clientTimer: { current: { cancel(): void } | null } = { current: null };
   let outcome: TransferEffect | null = null;
-  let transfer: TftpTransfer;
   let datagramsToClient = 0;
   let lost = 0;
 
@@ -270,8 +269,8 @@ function simulate(seed: number, loss: number, fileSize: number, options: Record<
   };
   const clientAck = (wire: number) => {
     sinceAck = 0;
-    clientTimer?.cancel();
-    clientTimer = clock.setTimer(1000, () => clientAck(transfer.wireBlock(received)));
+    clientTimer.current?.cancel();
+    clientTimer.current = clock.setTimer(1000, () => clientAck(transfer.wireBlock(received)));
     deliverLater(() => apply(transfer.receiveAck(wire)));
   };
   const clientData = (index: number, wire: number, length: number) => {
@@ -300,7 +299,7 @@ function simulate(seed: number, loss: number, fileSize: number, options: Record<
       } else outcome = e;
     }
   };
-  transfer = new TftpTransfer({
+  const transfer: TftpTransfer = new TftpTransfer({
     clock, fileSize,
     negotiated: negotiateTftpOptions({ mode: 'octet', options: opts(options) }, fileSize),
     timing: { minRtoMs: 20 },
@@ -308,12 +307,12 @@ function simulate(seed: number, loss: number, fileSize: number, options: Record<
   });
   apply(transfer.start());
   for (let step = 0; step < 100_000 && !outcome; step++) clock.advance(5);
-  clientTimer?.cancel();
+  clientTimer.current?.cancel();
   return { outcome, bytes, received, transfer, datagramsToClient, lost, window };
 }
 
 test('simulation: lossless transfers send every block exactly once, whatever the duplicate ACKs', () => {
-  for (const options of [{}, { blksize: '1000', windowsize: '8' }, { blksize: '1468', windowsize: '64', tsize: '0' }]) {
+  for (const options of [{}, { blksize: '1000', windowsize: '8' }, { blksize: '1468', windowsize: '64', tsize: '0' }] as Array<Record<string, string>>) {
     const r = simulate(1, 0, 300_000, options);
     assert.deepEqual(r.outcome, { kind: 'done', outcome: 'complete' }, JSON.stringify(options));
     assert.equal(r.bytes, 300_000);
@@ -324,7 +323,7 @@ test('simulation: lossless transfers send every block exactly once, whatever the
 
 test('simulation: transfers complete under 5 % loss in both directions (seeded)', () => {
   for (let seed = 1; seed <= 20; seed++) {
-    for (const options of [{}, { blksize: '512', windowsize: '4' }, { blksize: '1000', windowsize: '16', tsize: '0' }]) {
+    for (const options of [{}, { blksize: '512', windowsize: '4' }, { blksize: '1000', windowsize: '16', tsize: '0' }] as Array<Record<string, string>>) {
       const r = simulate(seed, 0.05, 200_000, options);
       assert.deepEqual(r.outcome, { kind: 'done', outcome: 'complete' }, `seed ${seed} ${JSON.stringify(options)}`);
       assert.equal(r.bytes, 200_000, `seed ${seed}`);
