@@ -23,7 +23,7 @@ export interface BootedMarker {
 // CSI sequences (ESC [ … final byte), two-byte ESC sequences (charset selection, ESC c, ESC 7 …),
 // and OSC strings ended by BEL or ESC \.
 // eslint-disable-next-line no-control-regex -- matching escape sequences is the point
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[@-_]/g;
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[@-_]/g;
 
 /** The log as plain text: escape sequences removed, CR/CRLF turned into LF, other controls dropped. */
 export function cleanSerialText(raw: string): string {
