@@ -34,7 +34,8 @@ const ipxeNames = new Map<number, string>([
 ]);
 
 const optionNames = new Map<number, string>([
-  [1, 'subnet-mask'], [3, 'router'], [6, 'dns'], [12, 'host-name'], [15, 'domain-name'],
+  [1, 'subnet-mask'], [3, 'router'], [6, 'dns'], [12, 'host-name'], [15, 'domain-name'], [28, 'broadcast-address'],
+  [58, 'renewal-time'], [59, 'rebinding-time'],
   [43, 'vendor-specific'], [50, 'requested-ip'], [51, 'lease-time'], [53, 'message-type'],
   [54, 'server-id'], [55, 'parameter-request-list'], [57, 'max-message-size'], [60, 'vendor-class'],
   [61, 'client-id'], [66, 'tftp-server-name'], [67, 'bootfile-name'], [77, 'user-class'],
@@ -52,13 +53,13 @@ function describeOptionValue(code: number, data: Uint8Array, vendorClass: string
   switch (code) {
     case DhcpOptionCode.messageType:
       return data.length === 1 ? `${data[0]} (${messageTypeName(data[0]!)})` : `hex ${hex(data)}`;
-    case 1: case 3: case 6: case DhcpOptionCode.serverIdentifier: case DhcpOptionCode.requestedIpAddress:
+    case 1: case 3: case 6: case 28: case DhcpOptionCode.serverIdentifier: case DhcpOptionCode.requestedIpAddress:
       return ipv4List(data);
     case DhcpOptionCode.parameterRequestList:
       return [...data].join(',');
     case DhcpOptionCode.maxMessageSize:
       return data.length === 2 ? String((data[0]! << 8) | data[1]!) : `hex ${hex(data)}`;
-    case DhcpOptionCode.leaseTime:
+    case DhcpOptionCode.leaseTime: case 58: case 59:
       return data.length === 4 ? String(new DataView(data.buffer, data.byteOffset, 4).getUint32(0)) : `hex ${hex(data)}`;
     case 12: case 15: case DhcpOptionCode.vendorClassIdentifier: case DhcpOptionCode.tftpServerName: case DhcpOptionCode.bootFileName:
       return quoted(data);
