@@ -1,0 +1,618 @@
+/**
+ * The TFTP server shell (UDP 69): sockets, sessions and files around the pure codec and the
+ * transfer state machine. One listening socket per local address; every transfer gets its own
+ * socket bound to that same address and port 0 (RFC 1350 §4 TIDs), so replies come from exactly the
+ * address the RRQ was sent to, as EDK2 requires (protocol-reference §6.2, §8.2). Read-only; paths
+ * confined by BootRoot; sessions bounded; bad packets dropped and counted, never thrown.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIPv4 } from 'node:net';
+import type { BootRoot } from '../files/boot-root.js';
+import type { SharedFile } from '../files/shared-file.js';
+import { systemClock, type Clock, type TimerHandle } from '../../platform/clock.js';
+import { Counters } from '../../platform/counters.js';
+import type { Logger } from '../../platform/logger.js';
+import {
+  MalformedPacketError,
+  TFTP_DATA_HEADER_BYTES,
+  TftpErrorCode,
+  decodeTftpPacket,
+  encodeTftpDataHeader,
+  encodeTftpPacket,
+  tftpAckBlockOf,
+  type TftpPacket,
+} from '../../protocol/tftp/packet.js';
+import {
+  NetasciiBlockSource,
+  OctetBlockSource,
+  netasciiSizeOf,
+  type BlockSource,
+} from './block-source.js';
+import {
+  TftpTransfer,
+  defaultNegotiationLimits,
+  negotiateTftpOptions,
+  type TransferEffect,
+  type TransferTiming,
+} from './transfer.js';
+
+export interface TftpServerOptions {
+  root: BootRoot;
+  /** Local IPv4 address to bind (replies leave from it). '0.0.0.0' works but cannot pin the reply address. */
+  address: string;
+  /** Default 69. 0 picks a free port (tests). */
+  port?: number;
+  logger: Logger;
+  counters?: Counters;
+  clock?: Clock;
+  /** Concurrent transfers (default 200); more get ERROR 0 "server busy". */
+  maxSessions?: number;
+  /** Concurrent transfers per client IP (default 16). */
+  maxSessionsPerClient?: number;
+  /** Largest blksize granted (default 1468). */
+  maxBlockSize?: number;
+  /** Largest windowsize granted (default 64). */
+  maxWindowSize?: number;
+  /** Retransmission timing overrides (see TransferTiming). */
+  timing?: Partial<TransferTiming>;
+  /** How long a finished transfer's socket keeps absorbing late packets (default 2000 ms). */
+  finishedLingerMs?: number;
+}
+
+export interface TftpSessionSummary {
+  client: string;
+  file: string;
+  size: number;
+  bytesAcked: number;
+  blockSize: number;
+  windowSize: number;
+}
+
+export interface TftpServerHandle {
+  readonly address: string;
+  readonly port: number;
+  readonly counters: Counters;
+  activeSessions(): TftpSessionSummary[];
+  /** Stops listening and ends every transfer (their sockets close; no ERROR is sent). */
+  close(): Promise<void>;
+}
+
+/** A start-up failure with a stable code and a message that names the fix. */
+export class TftpServerError extends Error {
+  constructor(
+    readonly code: 'PEERBOOT_ERR_PORT_IN_USE' | 'PEERBOOT_ERR_PRIVILEGE' | 'PEERBOOT_ERR_ADDRESS_NOT_LOCAL' | 'PEERBOOT_ERR_BIND',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TftpServerError';
+  }
+}
+
+/** Turns a bind error into one line that names the fix (protocol-reference §8.1). */
+export function describeBindError(err: NodeJS.ErrnoException, address: string, port: number): TftpServerError {
+  const where = `UDP ${address}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new TftpServerError('PEERBOOT_ERR_PORT_IN_USE', `${where} is already in use: stop the other TFTP server (e.g. systemctl stop tftpd-hpa atftpd dnsmasq) or choose another port with --port`);
+    case 'EACCES':
+    case 'EPERM':
+      return new TftpServerError('PEERBOOT_ERR_PRIVILEGE', `binding ${where} needs privilege (ports below 1024): run as root, or grant it once with: sudo setcap cap_net_bind_service=+ep "$(readlink -f "$(command -v node)")"; or use --port 1024 or above`);
+    case 'EADDRNOTAVAIL':
+      return new TftpServerError('PEERBOOT_ERR_ADDRESS_NOT_LOCAL', `cannot bind ${where}: ${address} is not an address of this machine; pass one of its IPv4 addresses with --address (see: ip -4 addr)`);
+    default:
+      return new TftpServerError('PEERBOOT_ERR_BIND', `cannot bind ${where}: ${err.message}`);
+  }
+}
+
+/** dgram resolves every destination through `lookup`; ours answers IPv4 literals synchronously (no tick per packet). */
+function literalLookup(
+  address: string,
+  family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  if (isIPv4(address)) callback(null, address, 4);
+  else dnsLookup(address, 4, callback);
+}
+
+function newUdpSocket(): Socket {
+  return createSocket({ type: 'udp4', lookup: literalLookup as never });
+}
+
+function bindSocket(socket: Socket, address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    socket.once('error', onError);
+    socket.bind({ address, port, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+type Outcome =
+  | 'complete' | 'probe' | 'timeout' | 'clientError' | 'illegalOperation' | 'readError' | 'aborted'
+  | 'notFound' | 'accessViolation' | 'openError' | 'busy' | 'badRequest';
+
+class Session {
+  transfer!: TftpTransfer;
+  socket!: Socket;
+  source!: BlockSource;
+  /** Window slots: block b lives in slot b % windowSize as a ready DATA packet (header + payload). */
+  slotViews: Buffer[] = [];
+  /** Highest absolute block whose packet is in its slot. */
+  filledUpTo = 0;
+  optionAckBytes: Uint8Array | null = null;
+  /** Ranges waiting for data, in order: [next, end) pairs, flattened. */
+  readonly queue: number[] = [];
+  pumping = false;
+  finished = false;
+  prefetchedUpTo = 0;
+  lingerTimer: TimerHandle | null = null;
+
+  constructor(
+    readonly key: string,
+    readonly clientAddress: string,
+    readonly clientPort: number,
+    readonly file: string,
+    readonly mode: string,
+    readonly startedMs: number,
+  ) {}
+}
+
+const GOOD_MODES = new Set(['octet', 'netascii']);
+const RECENT_MAX = 4096;
+const RECENT_TTL_MS = 1000;
+
+class TftpServer implements TftpServerHandle {
+  readonly counters: Counters;
+  port = 0;
+  readonly #listener: Socket;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #root: BootRoot;
+  readonly #sessions = new Map<string, Session | 'pending'>();
+  readonly #perClient = new Map<string, number>();
+  /** (client ip:port) -> [file, finishedAtMs]: swallow an RRQ retransmitted after its transfer ended. */
+  readonly #recent = new Map<string, { file: string; atMs: number }>();
+  readonly #lingering = new Set<Session>();
+  readonly #pendingSetups = new Set<Promise<void>>();
+  #closing = false;
+
+  constructor(readonly options: TftpServerOptions) {
+    this.counters = options.counters ?? new Counters();
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger.child({ component: 'tftp' });
+    this.#root = options.root;
+    this.#listener = newUdpSocket();
+  }
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  async start(): Promise<void> {
+    const port = this.options.port ?? 69;
+    try {
+      await bindSocket(this.#listener, this.options.address, port);
+    } catch (err) {
+      this.#listener.close();
+      throw describeBindError(err as NodeJS.ErrnoException, this.options.address, port);
+    }
+    this.port = this.#listener.address().port;
+    this.#listener.on('message', (msg, rinfo) => this.#onRequest(msg, rinfo));
+    this.#listener.on('error', (err) => this.#log.warn('tftp listener error', { error: err.message }));
+    if (this.options.address === '0.0.0.0') {
+      this.#log.warn('listening on 0.0.0.0: replies leave from the routing table’s choice of address; EDK2 needs the exact address it asked, so bind one address per interface');
+    }
+  }
+
+  activeSessions(): TftpSessionSummary[] {
+    const out: TftpSessionSummary[] = [];
+    for (const s of this.#sessions.values()) {
+      if (s === 'pending' || !s.transfer) continue;
+      out.push({
+        client: s.key, file: s.file, size: s.transfer.fileSize, bytesAcked: s.transfer.bytesAcked,
+        blockSize: s.transfer.blockSize, windowSize: s.transfer.windowSize,
+      });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    await new Promise<void>((resolve) => this.#listener.close(() => resolve()));
+    await Promise.allSettled([...this.#pendingSetups]);
+    for (const s of [...this.#sessions.values()]) {
+      if (s !== 'pending') this.#finish(s, 'aborted', 'server closing');
+    }
+    const closing: Promise<void>[] = [];
+    for (const s of [...this.#lingering]) closing.push(this.#closeSocket(s));
+    await Promise.all(closing);
+  }
+
+  // ---- requests on the listening socket -------------------------------------------------------
+
+  #drop(what: string, rinfo: RemoteInfo, counter: string, fields: Record<string, unknown> = {}): void {
+    this.counters.increment(counter);
+    this.#log.debug(what, { client: `${rinfo.address}:${rinfo.port}`, ...fields });
+  }
+
+  #reply(socket: Socket, packet: TftpPacket, address: string, port: number): void {
+    if (packet.op === 'error') this.counters.increment('tftp_errors_sent_total');
+    socket.send(encodeTftpPacket(packet), port, address);
+  }
+
+  #onRequest(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.#closing || rinfo.port === 0) return;
+    let packet: TftpPacket;
+    try {
+      packet = decodeTftpPacket(msg);
+    } catch (err) {
+      if (!(err instanceof MalformedPacketError)) throw err;
+      this.#drop('tftp malformed packet dropped', rinfo, 'tftp_malformed_total', { reason: err.reason, bytes: msg.length });
+      return;
+    }
+    switch (packet.op) {
+      case 'readRequest':
+        this.#onReadRequest(packet, rinfo);
+        return;
+      case 'writeRequest':
+        this.counters.increment('tftp_write_requests_total');
+        this.#log.info('tftp transfer', { client: `${rinfo.address}:${rinfo.port}`, file: packet.filename, outcome: 'accessViolation', detail: 'write request refused: this server is read-only' });
+        this.#reply(this.#listener, { op: 'error', code: TftpErrorCode.accessViolation, message: 'Access violation: read-only server' }, rinfo.address, rinfo.port);
+        return;
+      case 'error':
+        // Never answer an ERROR with an ERROR (RFC 1350 §7).
+        this.#drop('tftp error packet on the request port ignored', rinfo, 'tftp_unexpected_total', { code: packet.code });
+        return;
+      default:
+        // DATA/ACK/OACK belong to a transfer port; answering here would only help reflection attacks.
+        this.#drop(`tftp ${packet.op} on the request port ignored`, rinfo, 'tftp_unexpected_total');
+    }
+  }
+
+  #onReadRequest(request: Extract<TftpPacket, { op: 'readRequest' }>, rinfo: RemoteInfo): void {
+    const key = `${rinfo.address}:${rinfo.port}`;
+    this.counters.increment('tftp_read_requests_total');
+    if (this.#sessions.has(key)) {
+      // The client retransmitted its RRQ from the same port: the live session's timer already resends (§6.6).
+      this.#drop('tftp duplicate RRQ ignored', rinfo, 'tftp_duplicate_requests_total', { file: request.filename });
+      return;
+    }
+    const recent = this.#recent.get(key);
+    if (recent && recent.file === request.filename && this.#clock.nowMs() - recent.atMs < RECENT_TTL_MS) {
+      this.#drop('tftp RRQ for a just-finished transfer ignored', rinfo, 'tftp_duplicate_requests_total', { file: request.filename });
+      return;
+    }
+    const refuse = (code: number, message: string, outcome: Outcome, detail: string) => {
+      this.#log.info('tftp transfer', { client: key, file: request.filename, outcome, detail, ms: 0 });
+      this.counters.increment(`tftp_refused_${outcome}_total`);
+      this.#reply(this.#listener, { op: 'error', code, message }, rinfo.address, rinfo.port);
+    };
+    if (!GOOD_MODES.has(request.mode)) {
+      refuse(TftpErrorCode.illegalOperation, `Illegal operation: mode '${request.mode}' not supported (use octet)`, 'badRequest', `mode ${request.mode}`);
+      return;
+    }
+    if (request.filename === '') {
+      refuse(TftpErrorCode.illegalOperation, 'Illegal operation: empty file name', 'badRequest', 'empty file name');
+      return;
+    }
+    const maxSessions = this.options.maxSessions ?? 200;
+    const maxPerClient = this.options.maxSessionsPerClient ?? 16;
+    const clientCount = this.#perClient.get(rinfo.address) ?? 0;
+    if (this.#sessions.size >= maxSessions || clientCount >= maxPerClient) {
+      const why = this.#sessions.size >= maxSessions ? `${maxSessions} transfers running` : `${maxPerClient} transfers from ${rinfo.address}`;
+      refuse(TftpErrorCode.notDefined, 'Server busy, try again later', 'busy', why);
+      return;
+    }
+    this.#sessions.set(key, 'pending');
+    this.#perClient.set(rinfo.address, clientCount + 1);
+    const setup = this.#setUp(key, request, rinfo)
+      .catch((err: unknown) => {
+        this.#log.error('tftp session setup failed', { client: key, file: request.filename, error: (err as Error).message });
+        this.#release(key, rinfo.address);
+      })
+      .finally(() => this.#pendingSetups.delete(setup));
+    this.#pendingSetups.add(setup);
+  }
+
+  #release(key: string, clientAddress: string): void {
+    if (!this.#sessions.delete(key)) return;
+    const n = (this.#perClient.get(clientAddress) ?? 1) - 1;
+    if (n <= 0) this.#perClient.delete(clientAddress);
+    else this.#perClient.set(clientAddress, n);
+  }
+
+  async #setUp(key: string, request: Extract<TftpPacket, { op: 'readRequest' }>, rinfo: RemoteInfo): Promise<void> {
+    const startedMs = this.#clock.nowMs();
+    const fail = (code: number, message: string, outcome: Outcome, detail: string) => {
+      this.#release(key, rinfo.address);
+      this.counters.increment(`tftp_refused_${outcome}_total`);
+      this.#log.info('tftp transfer', { client: key, file: request.filename, outcome, detail, ms: Math.round(this.#clock.nowMs() - startedMs) });
+      if (!this.#closing) this.#reply(this.#listener, { op: 'error', code, message }, rinfo.address, rinfo.port);
+    };
+    const resolved = await this.#root.resolve(request.filename);
+    if (!resolved.ok) {
+      if (resolved.code === 'notFound') fail(TftpErrorCode.fileNotFound, 'File not found', 'notFound', resolved.reason);
+      else fail(TftpErrorCode.accessViolation, 'Access violation', 'accessViolation', resolved.reason);
+      return;
+    }
+    let file: SharedFile;
+    try {
+      file = await this.#root.openShared(resolved.path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') fail(TftpErrorCode.accessViolation, 'Access violation', 'accessViolation', `cannot open: ${code}`);
+      else if (code === 'ENOENT') fail(TftpErrorCode.fileNotFound, 'File not found', 'notFound', 'vanished before open');
+      else fail(TftpErrorCode.notDefined, 'Cannot read file', 'openError', `cannot open: ${code ?? (err as Error).message}`);
+      return;
+    }
+    let source: BlockSource;
+    try {
+      source = request.mode === 'netascii' ? new NetasciiBlockSource(file, await netasciiSizeOf(file)) : new OctetBlockSource(file);
+    } catch (err) {
+      file.release();
+      fail(TftpErrorCode.notDefined, 'Cannot read file', 'openError', (err as Error).message);
+      return;
+    }
+    const negotiated = negotiateTftpOptions(request, source.size, {
+      blockSizeMax: this.options.maxBlockSize ?? defaultNegotiationLimits.blockSizeMax,
+      windowSizeMax: this.options.maxWindowSize ?? defaultNegotiationLimits.windowSizeMax,
+    });
+    if (negotiated.ignored.length > 0) this.#log.debug('tftp options not granted', { client: key, file: request.filename, ignored: negotiated.ignored });
+    const socket = newUdpSocket();
+    try {
+      await bindSocket(socket, this.options.address, 0);
+    } catch (err) {
+      socket.close();
+      source.release();
+      fail(TftpErrorCode.notDefined, 'Server error', 'openError', `cannot bind a transfer socket: ${(err as Error).message}`);
+      return;
+    }
+    if (this.#closing) {
+      socket.close();
+      source.release();
+      this.#release(key, rinfo.address);
+      return;
+    }
+    const session = new Session(key, rinfo.address, rinfo.port, request.filename, request.mode, startedMs);
+    session.socket = socket;
+    session.source = source;
+    session.transfer = new TftpTransfer({
+      clock: this.#clock,
+      fileSize: source.size,
+      negotiated,
+      timing: this.options.timing,
+      onTimerEffects: (effects) => this.#apply(session, effects),
+    });
+    const packetBytes = TFTP_DATA_HEADER_BYTES + session.transfer.blockSize;
+    const slots = Buffer.allocUnsafeSlow(packetBytes * session.transfer.windowSize);
+    for (let i = 0; i < session.transfer.windowSize; i++) session.slotViews.push(slots.subarray(i * packetBytes, (i + 1) * packetBytes));
+    if (negotiated.optionAck) session.optionAckBytes = encodeTftpPacket({ op: 'optionAck', options: negotiated.optionAck });
+    socket.on('message', (msg, from) => this.#onTransferPacket(session, msg, from));
+    socket.on('error', (err) => {
+      this.counters.increment('tftp_socket_errors_total');
+      this.#log.debug('tftp transfer socket error', { client: key, error: err.message });
+    });
+    this.#sessions.set(key, session);
+    this.counters.increment('tftp_transfers_started_total');
+    this.#apply(session, session.transfer.start());
+  }
+
+  // ---- packets on a transfer socket ---------------------------------------------------------
+
+  #onTransferPacket(session: Session, msg: Buffer, from: RemoteInfo): void {
+    if (from.port !== session.clientPort || from.address !== session.clientAddress) {
+      // RFC 1350 §4: a packet from another TID gets ERROR 5 and the transfer carries on.
+      if (from.port === 0) return;
+      this.counters.increment('tftp_unknown_tid_total');
+      this.#log.debug('tftp packet from an unknown TID', { client: session.key, from: `${from.address}:${from.port}` });
+      this.#reply(session.socket, { op: 'error', code: TftpErrorCode.unknownTransferId, message: 'Unknown transfer ID' }, from.address, from.port);
+      return;
+    }
+    if (session.finished) {
+      // Late duplicates (a retransmitted final ACK) after the end: absorbed without an ERROR (§6.6).
+      this.counters.increment('tftp_late_packets_total');
+      return;
+    }
+    const ackBlock = tftpAckBlockOf(msg); // hot path: no packet object per ACK
+    if (ackBlock >= 0) {
+      this.#apply(session, session.transfer.receiveAck(ackBlock));
+      return;
+    }
+    let packet: TftpPacket;
+    try {
+      packet = decodeTftpPacket(msg);
+    } catch (err) {
+      if (!(err instanceof MalformedPacketError)) throw err;
+      this.#drop('tftp malformed packet dropped', from, 'tftp_malformed_total', { reason: err.reason, bytes: msg.length });
+      return;
+    }
+    if (packet.op === 'error') {
+      this.#apply(session, session.transfer.receiveError(packet.code, packet.message));
+      return;
+    }
+    this.counters.increment('tftp_illegal_operations_total');
+    this.#reply(session.socket, { op: 'error', code: TftpErrorCode.illegalOperation, message: `Illegal operation: unexpected ${packet.op}` }, from.address, from.port);
+    this.#finish(session, 'illegalOperation', `client sent ${packet.op} to the transfer port`);
+  }
+
+  #apply(session: Session, effects: TransferEffect[]): void {
+    for (const effect of effects) {
+      if (session.finished) return;
+      switch (effect.kind) {
+        case 'sendOptionAck':
+          if (effect.retransmit) this.counters.increment('tftp_retransmits_total');
+          session.socket.send(session.optionAckBytes as Uint8Array, session.clientPort, session.clientAddress);
+          break;
+        case 'sendBlocks':
+          if (effect.retransmit) this.counters.increment('tftp_retransmits_total');
+          this.#sendBlocks(session, effect.first, effect.first + effect.count);
+          break;
+        case 'done':
+          this.#finish(session, effect.outcome);
+          break;
+        case 'failed':
+          this.#finish(session, effect.reason, effect.detail);
+          break;
+      }
+    }
+  }
+
+  /** Sends blocks [first, end): synchronously while the data is cached, else queued behind a load. */
+  #sendBlocks(session: Session, first: number, end: number): void {
+    if (session.pumping) {
+      session.queue.push(first, end);
+      return;
+    }
+    const stoppedAt = this.#sendReady(session, first, end);
+    if (stoppedAt < end) {
+      session.queue.push(stoppedAt, end);
+      void this.#pump(session);
+    }
+    this.#prefetchAhead(session);
+  }
+
+  /** Sends what it can without waiting; returns the first block that needs a load (or `end`). */
+  #sendReady(session: Session, first: number, end: number): number {
+    const transfer = session.transfer;
+    for (let index = first; index < end; index++) {
+      if (index <= transfer.ackedBlock) continue; // acknowledged while it waited
+      const view = session.slotViews[index % transfer.windowSize] as Buffer;
+      const length = transfer.blockLength(index);
+      if (index > session.filledUpTo) {
+        if (length > 0 && !session.source.copy(transfer.blockOffset(index), length, view, TFTP_DATA_HEADER_BYTES)) return index;
+        encodeTftpDataHeader(view, transfer.wireBlock(index));
+        session.filledUpTo = index;
+      }
+      session.socket.send(view, 0, TFTP_DATA_HEADER_BYTES + length, session.clientPort, session.clientAddress);
+    }
+    return end;
+  }
+
+  async #pump(session: Session): Promise<void> {
+    session.pumping = true;
+    try {
+      while (session.queue.length > 0 && !session.finished) {
+        const first = session.queue[0] as number;
+        const end = session.queue[1] as number;
+        const stoppedAt = this.#sendReady(session, first, end);
+        if (stoppedAt >= end) {
+          session.queue.splice(0, 2);
+          continue;
+        }
+        session.queue[0] = stoppedAt;
+        const transfer = session.transfer;
+        await session.source.load(transfer.blockOffset(stoppedAt), transfer.blockLength(stoppedAt));
+      }
+    } catch (err) {
+      if (!session.finished) {
+        this.#reply(session.socket, { op: 'error', code: TftpErrorCode.notDefined, message: 'Read error' }, session.clientAddress, session.clientPort);
+        this.#finish(session, 'readError', (err as Error).message);
+      }
+    } finally {
+      session.pumping = false;
+      session.queue.length = 0;
+    }
+  }
+
+  /** Keeps the shared read-ahead about two windows in front of the client. */
+  #prefetchAhead(session: Session): void {
+    const transfer = session.transfer;
+    const ahead = transfer.blockOffset(transfer.sentBlock + 1) + 2 * transfer.windowSize * transfer.blockSize;
+    if (ahead <= session.prefetchedUpTo || session.prefetchedUpTo >= transfer.fileSize) return;
+    const from = Math.max(session.prefetchedUpTo, transfer.blockOffset(transfer.sentBlock + 1));
+    const to = Math.min(transfer.fileSize, from + Math.max(ahead - from, 256 * 1024));
+    session.source.prefetch(from, to - from);
+    session.prefetchedUpTo = to;
+  }
+
+  #finish(session: Session, outcome: Outcome, detail?: string): void {
+    if (session.finished) return;
+    session.finished = true;
+    const transfer = session.transfer;
+    transfer.abort();
+    session.source.release();
+    this.#release(session.key, session.clientAddress);
+    const nowMs = this.#clock.nowMs();
+    this.#recent.set(session.key, { file: session.file, atMs: nowMs });
+    if (this.#recent.size > RECENT_MAX) {
+      for (const [k, v] of this.#recent) if (nowMs - v.atMs >= RECENT_TTL_MS || this.#recent.size > RECENT_MAX) this.#recent.delete(k);
+    }
+    const bytes = outcome === 'probe' ? 0 : transfer.bytesAcked;
+    this.counters.increment(`tftp_transfers_${outcome}_total`);
+    this.counters.increment('tftp_bytes_sent_total', bytes);
+    const fields: Record<string, unknown> = {
+      client: session.key, file: session.file, size: transfer.fileSize, bytes, blksize: transfer.blockSize,
+      windowsize: transfer.windowSize, ms: Math.round(nowMs - session.startedMs), outcome,
+      retransmitted: transfer.stats.retransmitted, timeouts: transfer.stats.timeouts,
+      srttMs: transfer.srttMs === null ? null : Math.round(transfer.srttMs * 10) / 10,
+    };
+    if (session.mode !== 'octet') fields.mode = session.mode;
+    if (detail) fields.detail = detail;
+    if (outcome === 'complete' || outcome === 'probe' || outcome === 'aborted') this.#log.info('tftp transfer', fields);
+    else this.#log.warn('tftp transfer', fields);
+    // Keep the socket open a moment: a retransmitted final ACK then meets silence, not ERROR 5 or ICMP.
+    this.#lingering.add(session);
+    if (this.#closing) return; // close() closes every lingering socket and waits for it
+    const lingerMs = this.options.finishedLingerMs ?? 2000;
+    if (lingerMs <= 0) void this.#closeSocket(session);
+    else session.lingerTimer = this.#clock.setTimer(lingerMs, () => void this.#closeSocket(session));
+  }
+
+  #closeSocket(session: Session): Promise<void> {
+    session.lingerTimer?.cancel();
+    session.lingerTimer = null;
+    if (!this.#lingering.delete(session)) return Promise.resolve();
+    return new Promise((resolve) => {
+      try {
+        session.socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+/**
+ * Starts a TFTP server on `address:port` serving `root` read-only. Rejects with TftpServerError
+ * (code PEERBOOT_ERR_PORT_IN_USE, PEERBOOT_ERR_PRIVILEGE, …; message names the fix) if it cannot bind.
+ */
+export async function startTftpServer(options: TftpServerOptions): Promise<TftpServerHandle> {
+  const server = new TftpServer(options);
+  await server.start();
+  return server;
+}
+
+export interface TftpServerSetHandle {
+  readonly servers: readonly TftpServerHandle[];
+  readonly counters: Counters;
+  close(): Promise<void>;
+}
+
+/**
+ * One TFTP server per local IPv4 address (Node has no IP_PKTINFO, so this is how each reply
+ * leaves from the address its RRQ reached, §8.2). All share `root` and one Counters. If any bind
+ * fails, the ones already started are closed and the error is thrown.
+ */
+export async function startTftpServers(
+  options: Omit<TftpServerOptions, 'address'> & { addresses: readonly string[] },
+): Promise<TftpServerSetHandle> {
+  const counters = options.counters ?? new Counters();
+  const servers: TftpServerHandle[] = [];
+  try {
+    for (const address of options.addresses) servers.push(await startTftpServer({ ...options, address, counters }));
+  } catch (err) {
+    await Promise.allSettled(servers.map((s) => s.close()));
+    throw err;
+  }
+  return {
+    servers,
+    counters,
+    close: async () => {
+      await Promise.allSettled(servers.map((s) => s.close()));
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * `peerboot tftp`: the TFTP server alone (issue 7 item 0), the same engine as the responder's:
+ *   peerboot tftp --root DIR [--port N] [--address IP]
+ * Foreground, read-only, one JSON line per transfer, clean exit on SIGTERM/SIGINT. Without
+ * --address it binds every local IPv4 address, so each reply leaves from the address its request
+ * reached (EDK2 insists, protocol-reference §6.2 and §8.2).
+ */
+import { networkInterfaces } from 'node:os';
+import { isIPv4 } from 'node:net';
+import { parseArgs } from 'node:util';
+import { BootRoot, BootRootError } from '../../agent/files/boot-root.js';
+import { TftpServerError, startTftpServers } from '../../agent/tftp/tftp-server.js';
+import { Counters } from '../../platform/counters.js';
+import { jsonLogger, type LogLevel } from '../../platform/logger.js';
+import { UsageError, type Command } from '../command.js';
+
+const usage = `Usage: peerboot tftp --root DIR [--port N] [--address IP]
+
+Serves the files under DIR over TFTP, read-only (RFC 1350, options blksize, tsize, timeout,
+windowsize, rollover; block-number rollover past 65535 blocks). Paths may use \\ or / in any
+letter case; nothing outside DIR is ever served.
+
+  --root DIR        directory to serve
+  --port N          UDP port (default 69; 0 picks a free one, printed at start)
+  --address IP      listen on this local IPv4 address only (default: every local IPv4 address,
+                    one socket each, so replies come from the address the client asked)
+  --log-level LEVEL debug | info | warn | error (default info)
+
+Logs one JSON line per transfer on stdout. Port 69 needs root or CAP_NET_BIND_SERVICE.
+Stops cleanly on SIGTERM or Ctrl-C.
+`;
+
+/** Every IPv4 address of this machine, loopback included. */
+function localIpv4Addresses(): string[] {
+  const found = new Set<string>();
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? []) if (entry.family === 'IPv4') found.add(entry.address);
+  }
+  return [...found];
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export const tftpCommand: Command = {
+  name: 'tftp',
+  summary: 'run only the TFTP server on a directory (read-only)',
+  usage,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: {
+          root: { type: 'string' }, port: { type: 'string' }, address: { type: 'string' }, 'log-level': { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}. See 'peerboot tftp --help'.`);
+    }
+    const v = parsed.values;
+    if (!v.root) throw new UsageError("--root DIR is required. See 'peerboot tftp --help'.");
+    let port = 69;
+    if (v.port !== undefined) {
+      port = Number(v.port);
+      if (!/^[0-9]+$/.test(v.port) || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got '${v.port}'`);
+    }
+    if (v.address !== undefined && !isIPv4(v.address)) throw new UsageError(`--address must be an IPv4 address of this machine, got '${v.address}'`);
+    const logLevel = (v['log-level'] ?? 'info') as LogLevel;
+    if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new UsageError('--log-level must be debug, info, warn or error');
+
+    let root: BootRoot;
+    try {
+      root = await BootRoot.open(v.root);
+    } catch (err) {
+      if (err instanceof BootRootError) throw new UsageError(`${err.message} [${err.code}]`, 1);
+      throw err;
+    }
+    const logger = jsonLogger({ minLevel: logLevel });
+    const addresses = v.address !== undefined ? [v.address] : localIpv4Addresses();
+    if (addresses.length === 0) throw new UsageError('this machine has no IPv4 address; bring an interface up or pass --address', 1);
+    let servers;
+    try {
+      servers = await startTftpServers({ root, addresses, port, logger, counters: new Counters() });
+    } catch (err) {
+      await root.close();
+      if (err instanceof TftpServerError) throw new UsageError(`${err.message} [${err.code}]`, 1);
+      throw err;
+    }
+    logger.info('tftp server listening', {
+      root: root.rootDir,
+      listen: servers.servers.map((s) => `${s.address}:${s.port}`),
+      port: servers.servers[0]?.port,
+    });
+    const signal = await waitForSignal();
+    logger.info('tftp server stopping', { signal, counters: servers.counters.snapshot() });
+    await servers.close();
+    await root.close();
+    return 0;
+  },
+};
