@@ -1,5 +1,6 @@
 /** The registry of subcommands, in `peerboot --help` order. */
 import type { Command } from '../command.js';
+import { responderCommand } from './responder.js';
 import { tftpCommand } from './tftp.js';
 
-export const commands: Command[] = [tftpCommand];
+export const commands: Command[] = [responderCommand, tftpCommand];
