@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { BootRoot } from '../../agent/files/boot-root.js';
 import { startHttpBootServer, type HttpBootServerHandle } from '../../agent/http/http-boot-server.js';
 import { startPxeResponder, type PxeResponderHandle } from '../../agent/pxe/pxe-responder.js';
-import { normalizeMac, staticBootPolicy, type ProxyDhcpConfig } from '../../agent/pxe/proxy-dhcp.js';
+import { isIpxeBinaryName, normalizeMac, staticBootPolicy, type ProxyDhcpConfig } from '../../agent/pxe/proxy-dhcp.js';
 import { startTftpServer, type TftpServerHandle } from '../../agent/tftp/tftp-server.js';
 import { Counters } from '../../platform/counters.js';
 import { jsonLogger, type LogLevel } from '../../platform/logger.js';
@@ -109,6 +109,9 @@ export const responderCommand: Command = {
     const allow = v['allow-unknown'] ? { kind: 'unknown' as const } : macs.length > 0 ? { kind: 'macs' as const, macs } : { kind: 'nobody' as const };
     if (allow.kind === 'nobody') {
       logger.warn('answering nobody: neither --allow-unknown nor --allow-mac was given; PXE requests will be logged and ignored', { interface: iface.name });
+    }
+    if (!v['ipxe-script'] && [v.bios!, v.uefi!].some(isIpxeBinaryName)) {
+      logger.warn('no --ipxe-script: iPXE clients (chained iPXE and iPXE NIC ROMs) will not be answered, to avoid an endless chain loop', { bios: v.bios, uefi: v.uefi });
     }
     const config: ProxyDhcpConfig = {
       select: staticBootPolicy({ biosFile: v.bios!, uefiX64File: v.uefi!, ipxeScript: v['ipxe-script'], allow }),
