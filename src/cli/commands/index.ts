@@ -2,5 +2,6 @@
 import type { Command } from '../command.js';
 import { responderCommand } from './responder.js';
 import { tftpCommand } from './tftp.js';
+import { serverCommand } from './server.js';
 
-export const commands: Command[] = [responderCommand, tftpCommand];
+export const commands: Command[] = [responderCommand, tftpCommand, serverCommand];

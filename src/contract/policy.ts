@@ -1,0 +1,126 @@
+/**
+ * The signed P2P PXE policy document an agent receives for its site: its role, the settings, the
+ * known machines with the boot profile their deployment gives them, the boot profiles, and the
+ * package manifests it must hold. Agents import only this module (and what it imports from
+ * src/contract) to check a document before use: `verifyPolicy(doc, publicKey)`.
+ *
+ * Signature: Ed25519 over canonicalJson(policy) (RFC 8032, RFC 8785). The etag is a digest of the
+ * policy without `serial`/`issuedAt`, so an unchanged policy keeps its etag across servers.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { AgentRole, Cidr, Id, Nullable, ProfileKind, Timestamp } from './schemas.js';
+import { SignatureSchema, SignedManifest } from './manifest.js';
+import { canonicalDigest, signCanonical, verifyCanonical, type SignatureCheck, type SigningKey } from './signature.js';
+
+export const policySchemaVersion = 1;
+
+export const PolicyProfile = Type.Object({
+  id: Id,
+  name: Type.String(),
+  kind: ProfileKind,
+  files: Type.Object({ bios: Nullable(Type.String()), uefiX64: Nullable(Type.String()), arm64: Nullable(Type.String()) }),
+  kernel: Nullable(Type.String()),
+  initrd: Type.Array(Type.String()),
+  cmdline: Type.String(),
+  ipxeScript: Nullable(Type.String()),
+  extraFiles: Type.Array(Type.String()),
+  packageId: Nullable(Id),
+});
+export type PolicyProfile = Static<typeof PolicyProfile>;
+
+export const PolicyMachine = Type.Object({
+  id: Id,
+  name: Nullable(Type.String()),
+  /** Lower-case MAC; null when known by SMBIOS UUID only. */
+  mac: Nullable(Type.String()),
+  /** Lower-case SMBIOS UUID; null when known by MAC only. */
+  smbiosUuid: Nullable(Type.String()),
+  /** The winning deployment's profile, or null: a known machine with nothing deployed must not boot (ConfigMgr "abortpxe"). */
+  profileId: Nullable(Id),
+  deploymentId: Nullable(Id),
+  intent: Nullable(Type.Union([Type.Literal('required'), Type.Literal('available')])),
+});
+export type PolicyMachine = Static<typeof PolicyMachine>;
+
+export const AgentPolicy = Type.Object({
+  schemaVersion: Type.Literal(1),
+  /** Configuration revision the server built this from; never goes down (agents refuse an older one). */
+  serial: Type.Integer({ minimum: 0 }),
+  issuedAt: Timestamp,
+  site: Type.Object({ id: Nullable(Id), name: Nullable(Type.String()), subnets: Type.Array(Cidr) }),
+  role: AgentRole,
+  /** Why this role: 'disabled', 'notInTargetCollections', 'noSite', 'inCollection:<id>'. */
+  roleReason: Type.String(),
+  settings: Type.Object({
+    enabled: Type.Boolean(),
+    unknownComputers: Type.Object({ enabled: Type.Boolean(), profileId: Nullable(Id) }),
+    toolkitProfileId: Nullable(Id),
+  }),
+  profiles: Type.Array(PolicyProfile),
+  machines: Type.Array(PolicyMachine),
+  /** Every package the agent must hold; each manifest is signed on its own too. */
+  packages: Type.Array(SignedManifest),
+});
+export type AgentPolicy = Static<typeof AgentPolicy>;
+
+export const SignedPolicy = Type.Object({ policy: AgentPolicy, signature: SignatureSchema });
+export type SignedPolicy = Static<typeof SignedPolicy>;
+
+const signedPolicyCheck = TypeCompiler.Compile(SignedPolicy);
+
+/** The content etag: the digest of the policy without serial and issuedAt (32 hex digits). */
+export function policyEtag(policy: AgentPolicy): string {
+  const { serial: _serial, issuedAt: _issuedAt, ...content } = policy;
+  return canonicalDigest(content).slice(0, 32);
+}
+
+/** Server side: sign a built policy. */
+export function signPolicy(policy: AgentPolicy, key: SigningKey): SignedPolicy {
+  return { policy, signature: signCanonical(policy, key) };
+}
+
+export type PolicyVerification =
+  | { ok: true; policy: AgentPolicy; etag: string }
+  | { ok: false; reason: 'malformed' | 'unsupportedVersion' | Exclude<SignatureCheck, { ok: true }>['reason'] | 'manifestBadSignature'; detail?: string };
+
+/**
+ * Agent side: checks a received document (parsed JSON of unknown shape) against the server's public
+ * key (base64url raw Ed25519, from enrollment). Checks shape, version, the policy signature and every
+ * embedded manifest's signature. Never throws.
+ */
+export function verifyPolicy(doc: unknown, publicKey: string): PolicyVerification {
+  const version = (doc as { policy?: { schemaVersion?: unknown } } | null)?.policy?.schemaVersion;
+  if (version !== undefined && version !== policySchemaVersion) return { ok: false, reason: 'unsupportedVersion', detail: String(version) };
+  if (!signedPolicyCheck.Check(doc)) {
+    const first = signedPolicyCheck.Errors(doc).First();
+    return { ok: false, reason: 'malformed', detail: first ? `${first.path || '/'}: ${first.message}` : undefined };
+  }
+  const check = verifyCanonical(doc.policy, doc.signature, publicKey);
+  if (!check.ok) return { ok: false, reason: check.reason };
+  for (const pkg of doc.policy.packages) {
+    if (!verifyCanonical(pkg.manifest, pkg.signature, publicKey).ok) {
+      return { ok: false, reason: 'manifestBadSignature', detail: pkg.manifest.id };
+    }
+  }
+  return { ok: true, policy: doc.policy, etag: policyEtag(doc.policy) };
+}
+
+export type PolicyUpdateDecision =
+  | { kind: 'accept'; policy: AgentPolicy; etag: string }
+  | { kind: 'unchanged'; etag: string }
+  | { kind: 'reject'; reason: PolicyVerification extends infer V ? V extends { ok: false; reason: infer R } ? R | 'olderSerial' : never : never; detail?: string };
+
+/**
+ * Agent side: should a received document replace the one held? Verifies it, refuses an older serial
+ * (a replayed document), and reports `unchanged` when the content etag is the same.
+ */
+export function decidePolicyUpdate(held: AgentPolicy | null, doc: unknown, publicKey: string): PolicyUpdateDecision {
+  const v = verifyPolicy(doc, publicKey);
+  if (!v.ok) return { kind: 'reject', reason: v.reason, detail: v.detail };
+  if (held && v.policy.serial < held.serial) {
+    return { kind: 'reject', reason: 'olderSerial', detail: `${v.policy.serial} < ${held.serial}` };
+  }
+  if (held && policyEtag(held) === v.etag) return { kind: 'unchanged', etag: v.etag };
+  return { kind: 'accept', policy: v.policy, etag: v.etag };
+}
