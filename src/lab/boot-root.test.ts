@@ -12,7 +12,7 @@ test('the script loads vmlinuz + initrd.gz by relative name, with console and ma
   const kernel = lines.find((l) => l.startsWith('kernel '));
   assert.ok(kernel);
   assert.match(kernel, /^kernel vmlinuz console=ttyS0 /);
-  for (const arg of ['peerboot.arch=${platform}', 'peerboot.via=${filename}', 'BOOTIF=01-${net0/mac:hexhyp}', 'quiet']) {
+  for (const arg of ['initrd=initrd.gz', 'panic=-1', 'peerboot.arch=${platform}', 'peerboot.via=${filename}', 'BOOTIF=01-${net0/mac:hexhyp}', 'quiet']) {
     assert.ok(kernel.includes(arg), arg);
   }
   assert.ok(lines.includes('initrd initrd.gz || goto failed'));

@@ -48,7 +48,10 @@ export const BOOT_ROOT_FILES: BootRootFiles = {
  * a line and reboots, which ends the QEMU run at once (-no-reboot) instead of idling to a timeout.
  */
 export function bootIpxeScript(files: BootRootFiles = BOOT_ROOT_FILES, extraKernelArgs = ''): string {
-  const args = ['console=ttyS0', 'loglevel=4', 'peerboot.arch=${platform}', 'peerboot.via=${filename}',
+  // initrd=: the EFI stub of this kernel loads the initrd itself by that name (iPXE 2019 predates
+  // the LoadFile2 initrd protocol); BIOS ignores it. panic=-1: a panic reboots, ending the run now.
+  const args = ['console=ttyS0', 'loglevel=4', 'panic=-1', `initrd=${files.initrd}`,
+    'peerboot.arch=${platform}', 'peerboot.via=${filename}',
     'BOOTIF=01-${net0/mac:hexhyp}', extraKernelArgs].filter((a) => a.length > 0).join(' ');
   return [
     '#!ipxe',

@@ -114,6 +114,8 @@ export interface VmRun {
   readonly config: VmConfig;
   /** performance.now() when QEMU was spawned. */
   readonly startedAtMs: number;
+  /** Date.now() when QEMU was spawned (to relate tcpdump's wall-clock timestamps). */
+  readonly startedAtEpochMs: number;
   /** The cleaned serial log so far. */
   serialText(): string;
   /**
@@ -129,6 +131,7 @@ export interface VmRun {
 export function startVm(tracker: ProcessTracker, netns: string, config: VmConfig, name = 'qemu'): VmRun {
   prepareVmFiles(config);
   const startedAtMs = performance.now();
+  const startedAtEpochMs = Date.now();
   const proc = tracker.start({ name, netns, argv: qemuArgs(config) });
   const serialText = () => {
     try {
@@ -166,6 +169,7 @@ export function startVm(tracker: ProcessTracker, netns: string, config: VmConfig
     process: proc,
     config,
     startedAtMs,
+    startedAtEpochMs,
     serialText,
     waitForMarker,
     stop: async () => { await tracker.stop(proc, 2000); },
