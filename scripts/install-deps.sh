@@ -13,7 +13,7 @@ packages=(
   # real TFTP / HTTP clients for interop tests
   tftp-hpa atftp curl
   # Windows BCD verification, control-plane database, console browser tests
-  libhivex-bin postgresql chromium
+  libhivex-bin libwin-hivex-perl postgresql chromium
   # benchmarks' anchors
   tftpd-hpa atftpd nginx-light
 )
