@@ -53,6 +53,11 @@ test('negotiation: timeout is echoed exactly, rollover honoured, msftwindow neve
   assert.ok(n.ignored.some((i) => i.name === 'msftwindow'));
 });
 
+test('negotiation: an empty file gets no tsize (curl refuses tsize=0), so tsize alone means no OACK', () => {
+  assert.equal(negotiateTftpOptions({ mode: 'octet', options: opts({ tsize: '0' }) }, 0).optionAck, null);
+  assert.deepEqual(negotiateTftpOptions({ mode: 'octet', options: opts({ tsize: '0', blksize: '1468' }) }, 0).optionAck, opts({ blksize: '1468' }));
+});
+
 test('negotiation: no tsize in netascii mode (the size is unknown)', () => {
   const n = negotiateTftpOptions({ mode: 'netascii', options: opts({ tsize: '0', blksize: '1024' }) }, 42);
   assert.deepEqual(n.optionAck, opts({ blksize: '1024' }));

@@ -70,6 +70,9 @@ export function negotiateTftpOptions(
         // RFC 2349: the size is only known in octet mode (netascii changes it; dnsmasq does the same).
         if (request.mode !== 'octet') { ignore(name, value, 'not in netascii mode'); break; }
         if (Number.isNaN(numeric)) { ignore(name, value, 'not a number'); break; }
+        // curl rejects an OACK carrying tsize=0 ("invalid tsize value in OACK packet", curl tftp.c),
+        // so an empty file goes without it: the client then simply receives one empty DATA block.
+        if (fileSize === 0) { ignore(name, value, 'empty file (curl refuses tsize=0)'); break; }
         granted.set(name, String(fileSize));
         break;
       case 'timeout':

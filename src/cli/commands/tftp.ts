@@ -80,6 +80,9 @@ export const tftpCommand: Command = {
     const logLevel = (v['log-level'] ?? 'info') as LogLevel;
     if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new UsageError('--log-level must be debug, info, warn or error');
 
+    // Listen for the stop signal before anything else: a SIGTERM arriving during start-up (or right
+    // after the "listening" line) must still mean a clean shutdown, not the default kill.
+    const stopSignal = waitForSignal();
     let root: BootRoot;
     try {
       root = await BootRoot.open(v.root);
@@ -103,7 +106,7 @@ export const tftpCommand: Command = {
       listen: servers.servers.map((s) => `${s.address}:${s.port}`),
       port: servers.servers[0]?.port,
     });
-    const signal = await waitForSignal();
+    const signal = await stopSignal;
     logger.info('tftp server stopping', { signal, counters: servers.counters.snapshot() });
     await servers.close();
     await root.close();
