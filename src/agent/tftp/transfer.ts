@@ -405,7 +405,10 @@ export class TftpTransfer {
     const firstPacket = this.#phase === 'optionAck' || (this.#acked === 0 && this.optionAck === null);
     if (firstPacket ? this.#retries > this.#timing.firstPacketRetriesMax
       : this.#retries > this.#timing.retriesMax && now - this.#lastProgressMs >= this.#timing.idleGiveUpMs) {
-      const where = firstPacket ? (this.optionAck ? 'the OACK' : 'DATA 1') : `block ${this.#acked + 1}`;
+      // dnsmasq notes that some clients never ACK the final block: say so rather than blame the link.
+      const where = firstPacket ? (this.optionAck ? 'the OACK' : 'DATA 1')
+        : this.#acked + 1 === this.totalBlocks ? `the final block ${this.#acked + 1} (the client may have finished without acknowledging it)`
+          : `block ${this.#acked + 1}`;
       this.#finish();
       this.#phase = 'failed';
       return [{ kind: 'failed', reason: 'timeout', detail: `no ACK for ${where} after ${this.#retries - 1} retransmissions` }];
