@@ -3,7 +3,7 @@
 // Method: hand-made event lists (times in ms after a start of 1000 ms).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bootTimeline, formatTimeline } from './boot-timeline.js';
+import { bootTimeline, describeBootPath, formatTimeline } from './boot-timeline.js';
 import type { PacketEvent } from './packet-watch.js';
 
 const names = { peerIp: '10.77.0.11', nbpFiles: ['undionly.kpxe', 'ipxe.efi'], script: 'boot.ipxe', kernel: 'vmlinuz', httpPort: 8080 };
@@ -18,8 +18,11 @@ test('TFTP path: every phase from the RRQs', () => {
     dhcp(4000, '0.0.0.0:68', true, 'Discover'), dhcp(4010, '10.77.0.2:67', false, 'Offer'), dhcp(4020, '10.77.0.11:67', false, 'Offer'),
     rrq(4500, 'undionly.kpxe'), rrq(9000, 'boot.ipxe'), rrq(9100, 'vmlinuz'),
   ], 1000, names);
-  assert.deepEqual(t, { firstDiscoverS: 3, proxyOfferS: 3.02, nbpRequestS: 3.5, nbpFile: 'undionly.kpxe', scriptS: 8, kernelS: 8.1, kernelVia: 'tftp' });
-  assert.equal(formatTimeline(t), 'first DISCOVER 3.0 s, proxy offer 3.0 s, NBP undionly.kpxe 3.5 s, script 8.0 s, kernel (tftp) 8.1 s');
+  assert.deepEqual(t, {
+    firstDiscoverS: 3, proxyOfferS: 3.02, nbpRequestS: 3.5, nbpFile: 'undionly.kpxe', scriptS: 8, scriptVia: 'tftp', kernelS: 8.1, kernelVia: 'tftp',
+  });
+  assert.equal(formatTimeline(t), 'first DISCOVER 3.0 s, proxy offer 3.0 s, NBP undionly.kpxe 3.5 s, script (tftp) 8.0 s, kernel (tftp) 8.1 s');
+  assert.equal(describeBootPath(t, 'BIOS'), 'BIOS → undionly.kpxe (TFTP) → iPXE script (TFTP) → kernel + initrd (TFTP)');
 });
 
 test('HTTP path: script and kernel from the TCP connections', () => {
@@ -27,6 +30,8 @@ test('HTTP path: script and kernel from the TCP connections', () => {
   assert.equal(t.scriptS, 5);
   assert.equal(t.kernelS, 5.2);
   assert.equal(t.kernelVia, 'http');
+  assert.equal(t.scriptVia, 'http');
+  assert.equal(describeBootPath(t, 'UEFI'), 'UEFI → ipxe.efi (TFTP) → iPXE script (HTTP) → kernel + initrd (HTTP)');
 });
 
 test('nothing seen: every phase null', () => {

@@ -12,6 +12,7 @@ export interface BootTimeline {
   nbpRequestS: number | null;
   nbpFile: string | null;
   scriptS: number | null;
+  scriptVia: 'tftp' | 'http' | null;
   kernelS: number | null;
   kernelVia: 'tftp' | 'http' | null;
 }
@@ -48,9 +49,21 @@ export function bootTimeline(events: PacketEvent[], startEpochMs: number, n: Tim
     nbpRequestS: rel(nbp),
     nbpFile: nbp?.kind === 'tftp-read' ? nbp.filename : null,
     scriptS: rel(script),
+    scriptVia: scriptTftp ? 'tftp' : script ? 'http' : null,
     kernelS: rel(kernel),
     kernelVia: kernelTftp ? 'tftp' : kernelHttp ? 'http' : null,
   };
+}
+
+/** The path the boot took, e.g. "undionly.kpxe (TFTP) → script (HTTP) → kernel + initrd (HTTP)". */
+export function describeBootPath(t: BootTimeline, firmwareName: string): string {
+  const via = (v: 'tftp' | 'http' | null) => (v === null ? '?' : v.toUpperCase());
+  return [
+    firmwareName,
+    ...(t.nbpFile ? [`${t.nbpFile} (TFTP)`] : []),
+    `iPXE script (${via(t.scriptVia)})`,
+    `kernel + initrd (${via(t.kernelVia)})`,
+  ].join(' → ');
 }
 
 /** One line: "first DISCOVER 3.1 s, proxy offer 3.1 s, NBP undionly.kpxe 3.3 s, …". */
@@ -60,7 +73,7 @@ export function formatTimeline(t: BootTimeline): string {
     `first DISCOVER ${s(t.firstDiscoverS)}`,
     `proxy offer ${s(t.proxyOfferS)}`,
     `NBP ${t.nbpFile ?? ''}${t.nbpFile ? ' ' : ''}${s(t.nbpRequestS)}`,
-    `script ${s(t.scriptS)}`,
+    `script${t.scriptVia ? ` (${t.scriptVia})` : ''} ${s(t.scriptS)}`,
     `kernel${t.kernelVia ? ` (${t.kernelVia})` : ''} ${s(t.kernelS)}`,
   ].join(', ');
 }
