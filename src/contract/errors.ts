@@ -31,13 +31,12 @@ export interface ApiErrorBody {
 
 /** A fault with a stable code; thrown by services, turned into an HTTP answer by the server's one error handler. */
 export class ServerError extends Error {
+  /** HTTP status from the registry (a plain property: frameworks may read or copy it). */
+  statusCode: number;
   constructor(readonly code: ServerErrorCode, message: string, readonly field?: string) {
     super(message);
     this.name = 'ServerError';
-  }
-
-  get statusCode(): number {
-    return serverErrorStatus[this.code];
+    this.statusCode = serverErrorStatus[code];
   }
 }
 

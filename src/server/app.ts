@@ -4,6 +4,9 @@
  * `{ code, message, field }` with the status from the contract's registry.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
 import { api, type Api, type OperationId, type RouteDef } from '../contract/api.js';
 import { ServerError, type ApiErrorBody } from '../contract/errors.js';
 import { chunkSizeBytes } from '../contract/manifest.js';
@@ -43,22 +46,45 @@ function errorBody(code: ApiErrorBody['code'], message: string, field?: string):
   return field ? { code, message, field } : { code, message };
 }
 
-interface AjvError { instancePath?: string; keyword?: string; message?: string; params?: Record<string, unknown>; parentSchema?: { description?: string } }
-
-/** `body` + `/subnets/1` + missing `name` → `body.subnets[1].name`. */
-export function fieldOf(context: string, e: AjvError): string {
-  const where = context === 'querystring' ? 'query' : context;
-  let path = (e.instancePath ?? '').split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
-  const extra = (e.params?.missingProperty ?? e.params?.additionalProperty) as string | undefined;
-  if (extra) path += `.${extra}`;
-  return `${where}${path}`;
+/** A TypeBox path `/subnets/1` under `body` → `body.subnets[1]`. */
+export function fieldOf(part: string, path: string): string {
+  const where = part === 'querystring' ? 'query' : part;
+  return where + path.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
 }
 
-function validationMessage(field: string, e: AjvError): string {
-  if (e.keyword === 'additionalProperties') return `${field} is not a known field`;
-  if (e.keyword === 'required') return `${field} is required`;
-  if (e.keyword === 'pattern' && e.parentSchema?.description) return `${field} must be ${e.parentSchema.description}`;
-  return `${field} ${e.message ?? 'is invalid'}`;
+/** What a schema wants, in words: its description, its allowed literals, or its type. */
+function expectationOf(schema: TSchema): string | null {
+  const s = schema as { description?: string; anyOf?: TSchema[]; const?: unknown; type?: string; minimum?: number; maximum?: number; minLength?: number; maxLength?: number };
+  if (s.anyOf) {
+    const literals = s.anyOf.filter((v) => (v as { const?: unknown }).const !== undefined).map((v) => JSON.stringify((v as { const?: unknown }).const));
+    if (literals.length === s.anyOf.length) return `one of ${literals.join(', ')}`;
+    const parts = s.anyOf.map((v) => ((v as { type?: string }).type === 'null' ? 'null' : expectationOf(v))).filter(Boolean);
+    return parts.join(' or ');
+  }
+  if (s.description) return s.description;
+  if (s.type === 'integer' || s.type === 'number') return `an ${s.type}${s.minimum !== undefined ? ` ≥ ${s.minimum}` : ''}${s.maximum !== undefined ? ` ≤ ${s.maximum}` : ''}`;
+  if (s.type === 'string') return `a string${s.minLength ? ` of ${s.minLength}` : ''}${s.maxLength ? `–${s.maxLength} characters` : ''}`;
+  return s.type ? `a${/^[aeiou]/.test(s.type) ? 'n' : ''} ${s.type}` : null;
+}
+
+/**
+ * Validates one part of a request with its TypeBox schema: query strings and path parameters are
+ * converted first (`?limit=5` → 5), bodies are taken as sent (a number is not a name). The first
+ * error becomes a ServerError naming the field.
+ */
+export function compileRequestValidator(schema: TSchema, part: string): (data: unknown) => { value?: unknown; error?: Error } {
+  const check = TypeCompiler.Compile(schema);
+  const convert = part === 'querystring' || part === 'params';
+  return (data) => {
+    const value = convert ? Value.Convert(schema, data ?? {}) : data;
+    if (check.Check(value)) return { value };
+    const e = check.Errors(value).First()!;
+    const field = fieldOf(part, e.path);
+    const message = e.message === 'Expected required property' ? `${field} is required`
+      : e.message === 'Unexpected property' ? `${field} is not a known field`
+      : `${field} must be ${expectationOf(e.schema) ?? e.message.replace(/^Expected /, '')}`;
+    return { error: new ServerError('SERVER_ERR_VALIDATION', message, field) };
+  };
 }
 
 export async function buildApp(ctx: ServiceContext, options: AppOptions): Promise<FastifyInstance> {
@@ -66,12 +92,12 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     ...(options.https ? { https: options.https } : {}),
     logger: false,
     bodyLimit: 4 * 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, verbose: true } },
     return503OnClosing: true,
     forceCloseConnections: true,
   }) as unknown as FastifyInstance;
   const log = ctx.logger.child({ component: 'http' });
   app.decorateRequest('peerbootCaller', null);
+  app.setValidatorCompiler(({ schema, httpPart }) => compileRequestValidator(schema as TSchema, httpPart ?? 'body'));
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: chunkSizeBytes + 1 }, (_req, body, done) => done(null, body));
 
   const refuse = (req: FastifyRequest, reason: AuthRefusal, who: 'admin' | 'agent'): ServerError => {
@@ -95,7 +121,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       method: route.method,
       url: route.path,
       schema,
-      preHandler: async (req) => {
+      // Authenticate before the body is even parsed: an anonymous caller learns nothing about validation.
+      onRequest: async (req) => {
         const token = bearerOf(req.headers.authorization);
         if (route.auth === 'admin') {
           const a = await authenticateAdmin(ctx.store.read, token, ctx.nowMs());
@@ -122,13 +149,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     });
   };
 
-  app.setErrorHandler((err: Error & { validation?: AjvError[]; validationContext?: string; code?: string; statusCode?: number }, req, reply) => {
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     if (err instanceof ServerError) return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.field));
-    if (err.validation && err.validation.length) {
-      const e = err.validation[0]!;
-      const field = fieldOf(err.validationContext ?? 'body', e);
-      return reply.code(400).send(errorBody('SERVER_ERR_VALIDATION', validationMessage(field, e), field));
-    }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(errorBody('SERVER_ERR_PAYLOAD_TOO_LARGE', 'request body too large', 'body'));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send(errorBody('SERVER_ERR_UNSUPPORTED_MEDIA', `content type ${req.headers['content-type'] ?? '(none)'} not accepted here`, 'body'));
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (err.statusCode === 400 && err.name === 'SyntaxError')) {
