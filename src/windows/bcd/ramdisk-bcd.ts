@@ -20,6 +20,7 @@ import {
   elementKeyName, type BcdElementTypeInfo,
 } from './bcd-elements.js';
 import { formatBcdGuid } from './guid.js';
+import { readBcdStore } from './bcd-store.js';
 import { encodeRegistryHive } from './hive-writer.js';
 import { registryKey, registryValue, type RegistryKey } from './registry-tree.js';
 
@@ -168,10 +169,28 @@ export function bcdStoreTree(plan: RamdiskBcdPlan): RegistryKey {
   });
 }
 
-/** The BCD file bytes for a PXE ramdisk boot of a WIM. */
+/**
+ * The BCD file bytes for a PXE ramdisk boot of a WIM. The bytes are read back with the strict reader
+ * (readBcdStore) and compared with the plan before they are returned: a store that would not parse is
+ * never handed out.
+ */
 export function buildRamdiskBcd(options: RamdiskBcdOptions): Uint8Array {
+  const plan = planRamdiskBcd(options);
   const hiveOptions = options.lastWrittenMs === undefined ? {} : { lastWrittenMs: options.lastWrittenMs };
-  return encodeRegistryHive(ramdiskBcdTree(options), hiveOptions);
+  const bytes = encodeRegistryHive(bcdStoreTree(plan), hiveOptions);
+  const objects = readBcdStore(bytes);
+  for (const planned of plan.elements) {
+    const stored = objects.find((o) => o.guid === planned.objectGuid)?.elements.get(planned.element.type);
+    if (!stored || stored.registryType !== planned.value.registryType || !sameBytes(stored.data, planned.value.data)) {
+      throw new Error(`BCD self-check failed: ${planned.objectAlias} ${planned.element.name} did not read back`);
+    }
+  }
+  if (objects.length !== plan.objects.length) throw new Error('BCD self-check failed: object count');
+  return bytes;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A path as bootmgr sends it: backslashes, leading backslash, no `..`, no control characters. */
