@@ -1,0 +1,83 @@
+// Goal: roles and per-machine deployments are decided as documented (pure decisions with reasons).
+// Method: small hand-built snapshots; one assertion per rule.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { BootProfile, Deployment, Machine } from '../../contract/schemas.js';
+import { globToRegExp, ruleMatches } from './collection-membership.js';
+import { networkOf, prefixContains } from './ipv4.js';
+import { buildSitePolicy, decideAgentRole } from './policy-builder.js';
+import { resolveMachineDeployment, type IndexedCollection, type PolicySnapshot } from './policy-snapshot.js';
+
+const profile = (id: string, packageId: string | null = null): BootProfile => ({
+  id, name: id, kind: 'ipxe', files: { bios: 'undionly.kpxe', uefiX64: 'ipxe.efi', arm64: null }, kernel: null, initrd: [], cmdline: '',
+  ipxeScript: null, extraFiles: [], packageId, createdAt: '2026-01-01T00:00:00.000Z',
+});
+const coll = (id: string, memberKind: 'agent' | 'machine', members: string[], rules: IndexedCollection['rules'] = []): IndexedCollection =>
+  ({ id, name: id, memberKind, members, rules, createdAt: '', memberSet: new Set(members) });
+const machine = (id: string, extra: Partial<Machine> = {}): Machine => ({ id, name: null, mac: null, smbiosUuid: null, siteId: null, labels: {}, createdAt: '', ...extra });
+const dep = (id: string, collectionId: string, profileId: string, intent: Deployment['intent'], createdAt: string): Deployment => ({ id, name: id, collectionId, profileId, intent, createdAt });
+
+function snapshot(over: Partial<PolicySnapshot> = {}): PolicySnapshot {
+  return {
+    revision: 5,
+    settings: { enabled: true, targetCollectionIds: ['resp'], unknownComputers: { enabled: true, profileId: 'unk' }, toolkitProfileId: null, updatedAtMs: 0 },
+    sites: new Map([['s1', { id: 's1', name: 'HQ', subnets: ['10.0.0.0/24'], isAutoCreated: false, createdAt: '' }]]),
+    collections: new Map([['resp', coll('resp', 'agent', [], [{ kind: 'namePattern', pattern: 'branch-*' }])]]),
+    profiles: new Map([['unk', profile('unk', 'pkg-unk')], ['win', profile('win')]]),
+    deployments: [], machines: [], machineDeployments: new Map(), packages: new Map(),
+    ...over,
+  };
+}
+const agent = (hostname: string, siteId: string | null = 's1') => ({ id: 'a', hostname, siteId, labels: {}, interfaces: [{ name: 'e', mac: 'x', addresses: ['10.0.0.5/24'] }] });
+
+test('roles: disabled, no site, not targeted, targeted', () => {
+  assert.equal(decideAgentRole(agent('branch-1'), snapshot({ settings: { ...snapshot().settings, enabled: false } })).reason, 'disabled');
+  assert.equal(decideAgentRole(agent('branch-1', null), snapshot()).reason, 'noSite');
+  assert.equal(decideAgentRole(agent('hq-1'), snapshot()).reason, 'notTargeted');
+  const d = decideAgentRole(agent('BRANCH-7'), snapshot());
+  assert.deepEqual([d.role, d.reason], ['responder', 'targeted']);
+  assert.match(d.detail, /rule:0:namePattern/);
+});
+
+test('deployment choice: required beats available, then the newest wins', () => {
+  const colls = new Map([['c1', coll('c1', 'machine', ['m'])], ['c2', coll('c2', 'machine', [], [{ kind: 'label', key: 'dept', value: 'lab' }])]]);
+  const m = machine('m', { labels: { dept: 'lab' } });
+  const older = dep('d1', 'c1', 'p1', 'available', '2026-01-01');
+  const newer = dep('d2', 'c2', 'p2', 'available', '2026-02-01');
+  const req = dep('d3', 'c1', 'p3', 'required', '2025-01-01');
+  assert.equal(resolveMachineDeployment(m, [older, newer], colls)?.deployment.id, 'd2');
+  assert.equal(resolveMachineDeployment(m, [older, newer, req], colls)?.deployment.id, 'd3');
+  assert.equal(resolveMachineDeployment(machine('other'), [older, newer, req], colls), null);
+});
+
+test('site policy: responders get their site\'s machines and the profiles and packages they need; idle gets none', () => {
+  const machines = [machine('here', { siteId: 's1', mac: 'aa:00:00:00:00:01' }), machine('anywhere', { smbiosUuid: 'u' }), machine('elsewhere', { siteId: 's2', mac: 'aa:00:00:00:00:02' })];
+  const snap = snapshot({
+    machines,
+    machineDeployments: new Map([['here', { deployment: dep('d', 'c', 'win', 'required', ''), reason: '' }]]),
+    packages: new Map([['pkg-unk', { manifest: { schemaVersion: 1, id: 'pkg-unk', name: 'unk', version: 1, createdAt: '', chunkSizeBytes: 1, files: [] }, signature: { alg: 'Ed25519', keyId: 'k', value: 'v' } }]]),
+  });
+  const p = buildSitePolicy(snap, 's1', { role: 'responder', reason: 'targeted' }, 'now');
+  assert.deepEqual(p.machines.map((m) => [m.id, m.profileId]), [['here', 'win'], ['anywhere', null]]);
+  assert.deepEqual(p.profiles.map((x) => x.id), ['unk', 'win']);
+  assert.deepEqual(p.packages.map((x) => x.manifest.id), ['pkg-unk']);
+  assert.equal(p.serial, 5);
+  const idle = buildSitePolicy(snap, 's1', { role: 'idle', reason: 'notTargeted' }, 'now');
+  assert.deepEqual([idle.machines, idle.profiles, idle.packages], [[], [], []]);
+  assert.equal(idle.settings.enabled, true);
+});
+
+test('rules and prefixes', () => {
+  assert.equal(networkOf('10.1.2.17/24'), '10.1.2.0/24');
+  assert.equal(networkOf('10.1.2.17/0'), '0.0.0.0/0');
+  assert.equal(networkOf('10.1.2/24'), null);
+  assert.ok(prefixContains('10.0.0.0/8', '10.200.1.1'));
+  assert.ok(!prefixContains('10.0.0.0/16', '10.1.0.0/24'.split('/')[0]!));
+  assert.ok(globToRegExp('pc-??.corp*').test('PC-12.corp.example'));
+  assert.ok(!globToRegExp('pc-?').test('pc-12'));
+  const facts = { id: 'a', name: 'x', labels: { ring: 'pilot', empty: '' }, addresses: ['192.168.5.9/24'] };
+  assert.ok(ruleMatches({ kind: 'subnet', cidr: '192.168.0.0/16' }, facts));
+  assert.ok(ruleMatches({ kind: 'label', key: 'empty' }, facts));
+  assert.ok(!ruleMatches({ kind: 'label', key: 'ring', value: 'broad' }, facts));
+  assert.ok(!ruleMatches({ kind: 'label', key: 'constructor' }, facts), 'prototype keys are not labels');
+});
