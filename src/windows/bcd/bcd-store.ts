@@ -64,7 +64,9 @@ export function readBcdStore(bytes: Uint8Array): BcdStoreObject[] {
   const defaultEntry = bootmgr.elements.get(BcdBootMgrElement.defaultObject.type);
   if (defaultEntry) {
     const target = decodeUtf16le(defaultEntry.data).replace(/\0+$/, '');
-    if (!objects.some((o) => o.guid === target.toLowerCase())) fail(`{bootmgr} default ${target} is not an object of the store`);
+    let targetGuid = '';
+    try { targetGuid = formatBcdGuid(target); } catch { /* not a GUID: reported below */ }
+    if (!objects.some((o) => o.guid === targetGuid)) fail(`{bootmgr} default ${target} is not an object of the store`);
   }
   return objects;
 }

@@ -8,7 +8,7 @@
 // seeded random trees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeRegistryHive, FIXED_HIVE_TIME_MS, InvalidRegistryTreeError } from './hive-writer.js';
+import { defaultKeySecurityDescriptor, encodeRegistryHive, FIXED_HIVE_TIME_MS, InvalidRegistryTreeError } from './hive-writer.js';
 import { decodeRegistryHive } from './hive-reader.js';
 import { baseBlockChecksum, compareKeyNames, keyNameHash } from './hive-format.js';
 import {
@@ -192,3 +192,36 @@ function randomTree(rand: () => number, depth: number): RegistryKey {
   const subkeys = depth >= 3 ? [] : Array.from({ length: int(4) }, () => randomTree(rand, depth + 1)).map((k, i) => ({ ...k, name: `${k.name}${i}` }));
   return { name: depth === 0 ? 'root' : name('k'), values, subkeys };
 }
+
+test('the shared security descriptor is a well-formed self-relative SD (owner, group, DACL with two ACEs)', () => {
+  const sd = defaultKeySecurityDescriptor();
+  const dv = new DataView(sd.buffer, sd.byteOffset, sd.byteLength);
+  assert.equal(sd[0], 1, 'revision');
+  assert.equal(dv.getUint16(2, true), 0x8004, 'SE_SELF_RELATIVE | SE_DACL_PRESENT');
+  const [owner, group, sacl, dacl] = [4, 8, 12, 16].map((o) => dv.getUint32(o, true)) as [number, number, number, number];
+  assert.equal(sacl, 0);
+  const sid = (at: number) => `S-${sd[at]}-${sd[at + 7]}-${Array.from({ length: sd[at + 1]! }, (_, i) => dv.getUint32(at + 8 + 4 * i, true)).join('-')}`;
+  assert.equal(sid(owner), 'S-1-5-32-544');
+  assert.equal(sid(group), 'S-1-5-18');
+  assert.equal(sd[dacl], 2, 'ACL revision');
+  const aclSize = dv.getUint16(dacl + 2, true);
+  assert.equal(dv.getUint16(dacl + 4, true), 2, 'ACE count');
+  let ace = dacl + 8;
+  const trustees: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    assert.equal(sd[ace], 0, 'ACCESS_ALLOWED_ACE_TYPE');
+    assert.equal(dv.getUint32(ace + 4, true), 0xf003f, 'KEY_ALL_ACCESS');
+    trustees.push(sid(ace + 8));
+    ace += dv.getUint16(ace + 2, true);
+  }
+  assert.equal(ace, dacl + aclSize, 'ACEs fill the ACL exactly');
+  assert.deepEqual(trustees, ['S-1-5-18', 'S-1-5-32-544']);
+  assert.equal(Math.max(owner + 16, group + 12, dacl + aclSize), sd.length, 'no slack after the parts');
+  // Every key of a hive points at the one sk cell, whose reference count is the number of keys.
+  const hive = encodeRegistryHive(sample);
+  const root = 4096 + u32(hive, 36);
+  const sk = 4096 + u32(hive, root + 4 + 44);
+  assert.equal(String.fromCharCode(hive[sk + 4]!, hive[sk + 5]!), 'sk');
+  assert.equal(u32(hive, sk + 4 + 12), 5, 'ROOT, A, x, b, {guid-like}');
+  assert.deepEqual(hive.subarray(sk + 4 + 20, sk + 4 + 20 + sd.length), sd);
+});
