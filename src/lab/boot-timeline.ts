@@ -13,8 +13,11 @@ export interface BootTimeline {
   nbpFile: string | null;
   scriptS: number | null;
   scriptVia: 'tftp' | 'http' | null;
+  /** When the kernel was requested (TFTP RRQ, or a new HTTP connection after the script's). */
   kernelS: number | null;
   kernelVia: 'tftp' | 'http' | null;
+  /** When the responder logged the kernel's transfer complete (needs its log). */
+  kernelLoadedS: number | null;
 }
 
 /** What to look for: the peer's address and the boot root's file names. */
@@ -26,8 +29,14 @@ export interface TimelineNames {
   httpPort?: number;
 }
 
-/** Builds the timeline from the events, relative to `startEpochMs`. */
-export function bootTimeline(events: PacketEvent[], startEpochMs: number, n: TimelineNames): BootTimeline {
+/**
+ * Builds the timeline from the events, relative to `startEpochMs`. `responderLog` (the responder's
+ * JSON lines: `time`, `file`, and `outcome: 'complete'` for TFTP or `status: 200|206` for HTTP)
+ * adds when the kernel finished loading.
+ */
+export function bootTimeline(
+  events: PacketEvent[], startEpochMs: number, n: TimelineNames, responderLog: Array<Record<string, unknown>> = [],
+): BootTimeline {
   const rel = (e: PacketEvent | undefined) => (e === undefined ? null : (e.atEpochMs - startEpochMs) / 1000);
   const toPeer = (e: PacketEvent) => e.to.startsWith(`${n.peerIp}:`);
   const baseName = (f: string) => f.replace(/^.*[/\\]/, '');
@@ -39,10 +48,13 @@ export function bootTimeline(events: PacketEvent[], startEpochMs: number, n: Tim
   const scriptTftp = events.find((e) => e.kind === 'tftp-read' && toPeer(e) && baseName(e.filename) === n.script);
   const kernelTftp = events.find((e) => e.kind === 'tftp-read' && toPeer(e) && baseName(e.filename) === n.kernel);
   const script = scriptTftp ?? httpConnects[0];
-  // Over HTTP the script and the kernel may share one connection: the kernel is the first
-  // connection after the script's, else the script's own.
-  const kernelHttp = kernelTftp ? undefined : (httpConnects.find((e) => script !== undefined && e.atEpochMs > script.atEpochMs) ?? httpConnects[0]);
+  // iPXE keeps its HTTP connection open, so the kernel often shares the script's connection: then
+  // there is no packet-level request time, only the responder's completion time.
+  const kernelHttp = kernelTftp ? undefined : httpConnects.find((e) => script !== undefined && e.atEpochMs > script.atEpochMs);
   const kernel = kernelTftp ?? kernelHttp;
+  const loaded = responderLog.find((entry) => typeof entry.file === 'string' && baseName(entry.file) === n.kernel
+    && (entry.outcome === 'complete' || entry.status === 200 || entry.status === 206) && typeof entry.time === 'string');
+  const loadedMs = loaded ? Date.parse(String(loaded.time)) : NaN;
   return {
     firstDiscoverS: rel(firstDiscover),
     proxyOfferS: rel(proxyOffer),
@@ -51,7 +63,8 @@ export function bootTimeline(events: PacketEvent[], startEpochMs: number, n: Tim
     scriptS: rel(script),
     scriptVia: scriptTftp ? 'tftp' : script ? 'http' : null,
     kernelS: rel(kernel),
-    kernelVia: kernelTftp ? 'tftp' : kernelHttp ? 'http' : null,
+    kernelVia: kernelTftp ? 'tftp' : httpConnects.length > 0 ? 'http' : null,
+    kernelLoadedS: Number.isFinite(loadedMs) ? (loadedMs - startEpochMs) / 1000 : null,
   };
 }
 
@@ -74,6 +87,6 @@ export function formatTimeline(t: BootTimeline): string {
     `proxy offer ${s(t.proxyOfferS)}`,
     `NBP ${t.nbpFile ?? ''}${t.nbpFile ? ' ' : ''}${s(t.nbpRequestS)}`,
     `script${t.scriptVia ? ` (${t.scriptVia})` : ''} ${s(t.scriptS)}`,
-    `kernel${t.kernelVia ? ` (${t.kernelVia})` : ''} ${s(t.kernelS)}`,
+    `kernel${t.kernelVia ? ` (${t.kernelVia})` : ''} ${t.kernelS === null ? '' : `requested ${s(t.kernelS)}, `}loaded ${s(t.kernelLoadedS)}`,
   ].join(', ');
 }

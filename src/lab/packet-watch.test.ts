@@ -37,6 +37,7 @@ test('a client DISCOVER: sender, type, MAC, vendor class, time', () => {
   assert.deepEqual(e, {
     kind: 'dhcp', atEpochMs: 1795643116555, from: '0.0.0.0:68', to: '255.255.255.255:67', fromClient: true,
     messageType: 'Discover', clientMac: '52:54:00:77:00:01', vendorClass: 'PXEClient:Arch:00000:UNDI:002001', bootFile: null,
+    yourIp: null,
   });
 });
 
@@ -47,6 +48,7 @@ test('a 4011 ACK: a reply carrying the boot file', () => {
   assert.equal(e.fromClient, false);
   assert.equal(e.messageType, 'ACK');
   assert.equal(e.bootFile, 'undionly.kpxe');
+  assert.equal(e.yourIp, '10.77.0.130');
   assert.equal(e.from, '10.77.0.11:4011');
 });
 

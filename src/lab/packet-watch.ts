@@ -24,6 +24,8 @@ export type PacketEvent =
     vendorClass: string | null;
     /** The `file` field of a reply, if any. */
     bootFile: string | null;
+    /** yiaddr of a reply (the address a DHCP server offers), if any. */
+    yourIp: string | null;
   }
   | { kind: 'tftp-read'; atEpochMs: number; from: string; to: string; filename: string; options: string }
   | { kind: 'tcp-connect'; atEpochMs: number; from: string; to: string };
@@ -62,6 +64,7 @@ export function parseTcpdumpPacket(lines: string[]): PacketEvent | null {
       clientMac: mac,
       vendorClass: /Vendor-Class \(60\), length \d+: "([^"]*)"/.exec(body)?.[1] ?? null,
       bootFile: /^\s*file "([^"]*)"/m.exec(body)?.[1] ?? null,
+      yourIp: /^\s*Your-IP (\S+)/m.exec(body)?.[1] ?? null,
     };
   }
   const rrq = /TFTP, length \d+, RRQ "([^"]*)"\s*(.*)$/.exec(rest);

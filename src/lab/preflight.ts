@@ -51,7 +51,7 @@ function onPath(program: string): boolean {
 export function missingLabPrerequisites(o: { needKernel: boolean }): string[] {
   const problems: string[] = [];
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    problems.push('the firmware lab needs root (network namespaces, tap devices): re-run as root, e.g. with sudo');
+    problems.push('the firmware lab needs root (network namespaces, tap devices): re-run as root, e.g. sudo bash scripts/demo.sh or sudo bash scripts/test.sh');
   }
   const packages = new Set<string>();
   for (const [program, pkg] of LAB_PROGRAMS) if (!onPath(program)) packages.add(pkg);

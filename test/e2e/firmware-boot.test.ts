@@ -87,7 +87,7 @@ async function boot(s: Scenario, allow: ResponderAllow, waitFor: RegExp): Promis
       const timeline = bootTimeline(watch.events, vm.startedAtEpochMs, {
         peerIp: peer.ip, nbpFiles: [files.bios, files.uefi], script: files.script, kernel: files.kernel,
         ...(s.httpPort !== undefined ? { httpPort: s.httpPort } : {}),
-      });
+      }, responderLog);
       return { seconds: hit.elapsedMs / 1000, markerLine: hit.line, timeline, events: [...watch.events], responderLog };
     } finally {
       writeFileSync(join(workDir, 'serial.txt'), vm.serialText());

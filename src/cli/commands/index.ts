@@ -1,7 +1,10 @@
 /** The registry of subcommands, in `peerboot --help` order. */
 import type { Command } from '../command.js';
+import { demoCommand } from './demo.js';
 import { responderCommand } from './responder.js';
 import { tftpCommand } from './tftp.js';
 import { serverCommand } from './server.js';
+import { adminCommand } from './admin.js';
+import { packageCommand } from './package.js';
 
-export const commands: Command[] = [responderCommand, tftpCommand, serverCommand];
+export const commands: Command[] = [demoCommand, responderCommand, tftpCommand, serverCommand, adminCommand, packageCommand];
