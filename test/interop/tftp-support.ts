@@ -9,6 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { seededRandom } from '../../src/testkit/seeded-random.js';
 
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -50,17 +51,6 @@ export function run(command: string, args: string[], timeoutMs = 60_000): Promis
   });
 }
 
-/** mulberry32: a tiny seeded PRNG so a failing loss pattern can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const literal = (host: string, _f: unknown, cb: (e: null, a: string, f: number) => void) => cb(null, host, 4);
 function udp(): Socket {

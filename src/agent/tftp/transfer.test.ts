@@ -15,6 +15,7 @@ import {
   type TransferEffect,
   type TransferTiming,
 } from './transfer.js';
+import { seededRandom as mulberry32 } from '../../testkit/seeded-random.js';
 
 const opts = (o: Record<string, string>) => new Map(Object.entries(o));
 
@@ -238,17 +239,6 @@ test('ACK numbers map to the right absolute block across the 16-bit wrap', () =>
   }
 });
 
-/** Seeded PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Runs one transfer against a simulated RFC 7440 receiver (EDK2-like: ACK every `window` in-order

@@ -7,17 +7,8 @@ import assert from 'node:assert/strict';
 import { describeDhcpPacket } from './describe.js';
 import { decodeDhcpPacket, encodeDhcpPacket, MalformedPacketError, MAGIC_COOKIE, type DhcpPacket } from './packet.js';
 import { decodeIpxeOptions, decodePxeVendorOptions, decodeUserClass } from './pxe.js';
+import { seededRandom as mulberry32 } from '../../testkit/seeded-random.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds = process.env.FUZZ_SEED ? [Number(process.env.FUZZ_SEED)] : [1, 2, 3, 0xdecaf];
 

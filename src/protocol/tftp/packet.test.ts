@@ -13,6 +13,7 @@ import {
   tftpAckBlockOf,
   type TftpPacket,
 } from './packet.js';
+import { seededRandom as mulberry32 } from '../../testkit/seeded-random.js';
 
 function hex(s: string): Uint8Array {
   const clean = s.replace(/\s+/g, '');
@@ -144,17 +145,6 @@ test('tftpAckBlockOf reads ACKs and rejects everything else', () => {
   assert.equal(tftpAckBlockOf(hex('01 04 00 01')), -1);
 });
 
-/** Small deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('random bytes either decode (and re-encode to a decodable packet) or throw MalformedPacketError', () => {
   const seed = 20260807;

@@ -14,6 +14,7 @@ import { baseBlockChecksum, compareKeyNames, keyNameHash } from './hive-format.j
 import {
   REG_BINARY, REG_DWORD, REG_MULTI_SZ, REG_QWORD, REG_SZ, registryKey, registryValue, type RegistryKey,
 } from './registry-tree.js';
+import { seededRandom as mulberry32 } from '../../testkit/seeded-random.js';
 
 const u32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
 const i32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getInt32(at, true);
@@ -169,16 +170,6 @@ function sortTree(key: RegistryKey): RegistryKey {
   };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomTree(rand: () => number, depth: number): RegistryKey {
   const int = (n: number) => Math.floor(rand() * n);
