@@ -17,7 +17,7 @@ import type { Clock, TimerHandle } from '../../platform/clock.js';
 import { Counters } from '../../platform/counters.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import { loadPolicyCache, savePolicyCache } from './policy-cache.js';
-import { SseParser } from './sse-parser.js';
+import { SseParser } from '../../contract/sse.js';
 
 export type PolicySource = 'cache' | 'stream' | 'poll';
 
@@ -169,17 +169,18 @@ export class PolicySync {
         this.#o.logger.info('policy stream connected');
         this.#schedulePoll();
         this.#armIdle(abort);
-        const parser = new SseParser();
+        // Any bytes (a policy or the server's `: ping` every 25 s) prove the connection is alive.
+        const parser = new SseParser({ maxLineBytes: 16 * 1024 * 1024 });
         const decoder = new TextDecoder();
         const reader = res.body.getReader();
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
           this.#armIdle(abort);
-          const out = parser.feed(decoder.decode(value, { stream: true }));
-          if (out.retryMs !== undefined) this.#retryFloorMs = Math.max(this.#o.streamRetryMs[0], Math.min(out.retryMs, this.#o.streamRetryMs[1]));
-          for (const e of out.events) {
-            if (e.type !== 'policy') continue;
+          const events = parser.push(decoder.decode(value, { stream: true }));
+          if (parser.retryMs !== null) this.#retryFloorMs = Math.max(this.#o.streamRetryMs[0], Math.min(parser.retryMs, this.#o.streamRetryMs[1]));
+          for (const e of events) {
+            if (e.event !== 'policy') continue;
             let doc: unknown;
             try {
               doc = JSON.parse(e.data);
