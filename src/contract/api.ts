@@ -106,7 +106,7 @@ export const api = {
 
   // -- packages and the content store
   findMissingChunks: r({ method: 'POST', path: '/api/v1/chunks/missing', auth: 'admin', tag: 'packages', summary: 'Which of these chunks the store lacks (upload only those)', body: S.ChunkList, response: S.MissingChunks }),
-  putChunk: r({ method: 'PUT', path: '/api/v1/chunks/:sha256', auth: 'admin', tag: 'packages', summary: 'Upload one chunk (≤ 1 MiB, application/octet-stream); refused unless its SHA-256 is the name', params: S.ChunkParams, bodyKind: 'binary', response: S.ChunkStored }),
+  putChunk: r({ method: 'PUT', path: '/api/v1/chunks/:sha256', auth: 'admin', tag: 'packages', summary: 'Upload one chunk (≤ 1 MiB, application/octet-stream); refused unless its SHA-256 is the name', params: S.ChunkParams, body: Type.Unsafe<Uint8Array>({ type: 'string', format: 'binary' }), bodyKind: 'binary', response: S.ChunkStored }),
   listPackages: r({ method: 'GET', path: '/api/v1/packages', auth: 'admin', tag: 'packages', summary: 'Package versions', response: Type.Array(S.PackageSummary) }),
   createPackage: r({ method: 'POST', path: '/api/v1/packages', auth: 'admin', tag: 'packages', summary: 'Record a new package version from uploaded chunks; checks the profile’s files are there, signs the manifest, and points the profile at it', body: S.PackageCreate, response: SignedManifest, successStatus: 201 }),
   getPackage: r({ method: 'GET', path: '/api/v1/packages/:id', auth: 'admin', tag: 'packages', summary: 'A signed manifest', params: S.IdParams, response: SignedManifest }),
