@@ -11,9 +11,10 @@ import { startPxeResponder, type PxeResponderHandle } from '../../agent/pxe/pxe-
 import { isIpxeBinaryName, normalizeMac, staticBootPolicy, type ProxyDhcpConfig } from '../../agent/pxe/proxy-dhcp.js';
 import { startTftpServer, type TftpServerHandle } from '../../agent/tftp/tftp-server.js';
 import { Counters } from '../../platform/counters.js';
-import { jsonLogger, type LogLevel } from '../../platform/logger.js';
+import { jsonLogger } from '../../platform/logger.js';
 import { findInterfaceIpv4 } from '../../platform/network-interfaces.js';
 import { UsageError, type Command } from '../command.js';
+import { parseLogLevel } from '../options.js';
 import { waitForShutdownSignal } from '../signals.js';
 
 const usage = `Usage: peerboot responder --interface IFACE --root DIR --bios FILE --uefi FILE
@@ -85,8 +86,7 @@ export const responderCommand: Command = {
     const tftpPort = parsePort(v['tftp-port'], '--tftp-port', 69);
     const replyDelayMs = v['reply-delay-ms'] === undefined ? 0 : Number(v['reply-delay-ms']);
     if (!Number.isFinite(replyDelayMs) || replyDelayMs < 0 || replyDelayMs > 10_000) throw new UsageError('--reply-delay-ms must be between 0 and 10000');
-    const logLevel = (v['log-level'] ?? 'info') as LogLevel;
-    if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new UsageError('--log-level must be debug, info, warn or error');
+    const logLevel = parseLogLevel(v['log-level']);
 
     const logger = jsonLogger({ minLevel: logLevel });
     const counters = new Counters();
@@ -118,6 +118,8 @@ export const responderCommand: Command = {
       httpPort,
     };
 
+    // Listen for the stop signal before binding anything: a SIGTERM during start-up is a clean stop.
+    const stopSignal = waitForShutdownSignal();
     let tftp: TftpServerHandle | undefined;
     let http: HttpBootServerHandle | undefined;
     let pxe: PxeResponderHandle | undefined;
@@ -139,7 +141,7 @@ export const responderCommand: Command = {
       ipxeScript: v['ipxe-script'] ?? null, tftpPort, httpPort: httpPort ?? null,
       allow: allow.kind === 'macs' ? allow.macs : allow.kind,
     });
-    const signal = await waitForShutdownSignal();
+    const signal = await stopSignal;
     logger.info('responder stopping', { signal, counters: counters.snapshot() });
     await closeAll();
     return 0;

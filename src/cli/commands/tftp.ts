@@ -11,8 +11,10 @@ import { parseArgs } from 'node:util';
 import { BootRoot, BootRootError } from '../../agent/files/boot-root.js';
 import { TftpServerError, startTftpServers } from '../../agent/tftp/tftp-server.js';
 import { Counters } from '../../platform/counters.js';
-import { jsonLogger, type LogLevel } from '../../platform/logger.js';
+import { jsonLogger } from '../../platform/logger.js';
 import { UsageError, type Command } from '../command.js';
+import { parseLogLevel } from '../options.js';
+import { waitForShutdownSignal } from '../signals.js';
 
 const usage = `Usage: peerboot tftp --root DIR [--port N] [--address IP]
 
@@ -37,18 +39,6 @@ function localIpv4Addresses(): string[] {
     for (const entry of entries ?? []) if (entry.family === 'IPv4') found.add(entry.address);
   }
   return [...found];
-}
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
 }
 
 export const tftpCommand: Command = {
@@ -77,12 +67,11 @@ export const tftpCommand: Command = {
       if (!/^[0-9]+$/.test(v.port) || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got '${v.port}'`);
     }
     if (v.address !== undefined && !isIPv4(v.address)) throw new UsageError(`--address must be an IPv4 address of this machine, got '${v.address}'`);
-    const logLevel = (v['log-level'] ?? 'info') as LogLevel;
-    if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new UsageError('--log-level must be debug, info, warn or error');
+    const logLevel = parseLogLevel(v['log-level']);
 
     // Listen for the stop signal before anything else: a SIGTERM arriving during start-up (or right
     // after the "listening" line) must still mean a clean shutdown, not the default kill.
-    const stopSignal = waitForSignal();
+    const stopSignal = waitForShutdownSignal();
     let root: BootRoot;
     try {
       root = await BootRoot.open(v.root);
