@@ -73,6 +73,11 @@ export const EnrollmentTokenCreated = Type.Composite([EnrollmentToken, Type.Obje
 
 // ---- agents ----------------------------------------------------------------------------------
 
+/** The agent's own Ed25519 public key (raw 32 bytes, base64url): the key its election announcements are signed with. */
+export const AgentPublicKey = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'Agent Ed25519 public key, raw 32 bytes base64url' });
+/** An agent certificate (src/protocol/peer/agent-certificate.ts), base64url; null while the agent has no site. */
+export const AgentCertificateText = Type.String({ description: 'Server-signed agent certificate (agent, site, key, expiry), base64url; peers verify election messages with it' });
+
 export const AgentInterface = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 64 }),
   mac: Mac,
@@ -100,8 +105,15 @@ export const AgentStatusReport = Type.Object({
   policyEtag: Type.Optional(Nullable(Type.String({ maxLength: 128 }))),
   serving: Type.Optional(Type.Boolean({ description: 'The PXE responder is up' })),
   packages: Type.Optional(Type.Array(PackageReadiness, { maxItems: 256 })),
+  agentPublicKey: Type.Optional(AgentPublicKey),
 }, strict);
 export type AgentStatusReport = Static<typeof AgentStatusReport>;
+export const AgentStatusResult = Type.Object({
+  siteId: Nullable(Id),
+  role: AgentRole,
+  agentCertificate: Type.Optional(Nullable(AgentCertificateText)),
+});
+export type AgentStatusResult = Static<typeof AgentStatusResult>;
 
 export const Agent = Type.Object({
   id: Id,
@@ -133,6 +145,7 @@ export const EnrollBody = Type.Object({
   version: Type.String({ minLength: 1, maxLength: 64 }),
   interfaces: Type.Array(AgentInterface, { maxItems: 64 }),
   labels: Type.Optional(Labels),
+  agentPublicKey: Type.Optional(AgentPublicKey),
 }, strict);
 export type EnrollBody = Static<typeof EnrollBody>;
 export const EnrollResult = Type.Object({
@@ -141,6 +154,7 @@ export const EnrollResult = Type.Object({
   policyPublicKey: Type.String({ description: 'Ed25519 public key (base64url, raw 32 bytes) that signs policies and manifests' }),
   policyKeyId: Type.String(),
   siteId: Nullable(Id),
+  agentCertificate: Type.Optional(Nullable(AgentCertificateText)),
 });
 export type EnrollResult = Static<typeof EnrollResult>;
 

@@ -11,6 +11,7 @@ import { ruleProblem, membershipOf, agentFacts } from '../policy/collection-memb
 import { networkOf, prefixContains, parsePrefix } from '../policy/ipv4.js';
 import { iso, type AgentRecord, type Repository } from '../store/repository.js';
 import { isUniqueViolation } from '../store/sql-database.js';
+import { issueAgentCertificate } from './agent-certificate.js';
 import { issueToken, parseToken, secretMatches } from './auth.js';
 import { configWrite, dbErrorToServerError, notFound, type ServiceContext } from './service-context.js';
 
@@ -88,7 +89,8 @@ export async function enrollAgent(ctx: ServiceContext, body: S.EnrollBody, remot
   });
   ctx.counters.increment('agents_enrolled_total');
   ctx.logger.info('agent enrolled', { agentId: agent.id, hostname: agent.hostname, siteId, remote });
-  return { agentId: agent.id, agentToken: cred.token, policyPublicKey: ctx.signingKey.publicKey, policyKeyId: ctx.signingKey.keyId, siteId };
+  const agentCertificate = body.agentPublicKey && siteId ? issueAgentCertificate(ctx.signingKey, agent.id, siteId, body.agentPublicKey, nowMs, 'body.agentPublicKey') : null;
+  return { agentId: agent.id, agentToken: cred.token, policyPublicKey: ctx.signingKey.publicKey, policyKeyId: ctx.signingKey.keyId, siteId, agentCertificate };
 }
 
 /** Did a fact that decides role or site change? Then the agent's stream must re-evaluate. */
@@ -97,7 +99,7 @@ function roleFactsChanged(a: AgentRecord, b: AgentRecord): boolean {
     || JSON.stringify(a.interfaces) !== JSON.stringify(b.interfaces);
 }
 
-export async function reportAgentStatus(ctx: ServiceContext, agentId: string, report: S.AgentStatusReport): Promise<{ siteId: string | null; role: S.AgentRole }> {
+export async function reportAgentStatus(ctx: ServiceContext, agentId: string, report: S.AgentStatusReport): Promise<S.AgentStatusResult> {
   const prev = await ctx.store.read.getAgent(agentId);
   if (!prev) throw new ServerError('SERVER_ERR_UNAUTHENTICATED', 'agent no longer exists; enroll again');
   const interfaces = normalizeInterfaces(report.interfaces);
@@ -112,8 +114,13 @@ export async function reportAgentStatus(ctx: ServiceContext, agentId: string, re
   if (roleFactsChanged(prev, next)) await ctx.bus.publish({ kind: 'agent', agentId });
   ctx.counters.increment('agent_status_reports_total');
   await ctx.hub.ensureCurrent();
-  return { siteId, role: ctx.hub.policyOf(next).decision.role };
+  // A fresh certificate with every report: follows site changes and renews long before expiry.
+  const agentCertificate = report.agentPublicKey && siteId ? issueAgentCertificate(ctx.signingKey, agentId, siteId, report.agentPublicKey, ctx.nowMs(), 'body.agentPublicKey') : null;
+  return { siteId, role: ctx.hub.policyOf(next).decision.role, ...(report.agentPublicKey ? { agentCertificate } : {}) };
 }
+
+/** Boot event kinds that raise an alert (logged at warn, counted in alerts_raised_total). */
+export const alertEventKinds: ReadonlySet<string> = new Set(['rogueResponder', 'duplicateResponder']);
 
 export async function ingestEvents(ctx: ServiceContext, agentId: string, batch: Static<typeof S.BootEventBatch>): Promise<number> {
   const agent = await ctx.store.read.getAgent(agentId);
@@ -129,6 +136,13 @@ export async function ingestEvents(ctx: ServiceContext, agentId: string, batch: 
     return count;
   });
   ctx.counters.increment('boot_events_ingested_total', n);
+  // Alerts: an agent saw a PXE responder on its LAN that is not the elected peerboot one (another
+  // proxyDHCP, a DHCP server sending PXEClient, WDS) or two peerboot agents answering at once.
+  for (const e of events) {
+    if (!alertEventKinds.has(e.kind)) continue;
+    ctx.counters.increment(`alerts_raised_total{kind="${e.kind}"}`);
+    ctx.logger.warn('ALERT: unexpected PXE responder on a LAN', { alert: e.kind, agentId, siteId: agent.siteId, at: e.at, reason: e.reason });
+  }
   return n;
 }
 
