@@ -69,27 +69,34 @@ export interface LabVmOptions {
 }
 
 const activeLabs = new Set<Lab>();
-let hooksInstalled = false;
+let exitHookInstalled = false;
+let signalHooksInstalled = false;
 
 function onSignal(sig: NodeJS.Signals): void {
   for (const lab of activeLabs) lab.teardownSync();
+  process.stderr.write(`\ninterrupted (${sig}): the lab's processes were stopped and its namespaces deleted\n`);
   process.exit(sig === 'SIGINT' ? 130 : 143);
 }
 
 function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', () => { for (const lab of activeLabs) lab.teardownSync(); });
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  if (!exitHookInstalled) {
+    // Stays installed: a no-op without active labs.
+    exitHookInstalled = true;
+    process.on('exit', () => { for (const lab of activeLabs) lab.teardownSync(); });
+  }
+  if (!signalHooksInstalled) {
+    signalHooksInstalled = true;
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
 }
 
+/** Gives SIGINT/SIGTERM back to their default (or the program's own) handling once no lab is up. */
 function uninstallSignalHooksIfIdle(): void {
-  if (activeLabs.size > 0 || !hooksInstalled) return;
+  if (activeLabs.size > 0 || !signalHooksInstalled) return;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  // The 'exit' hook stays: it is a no-op without active labs, and removing it would need a reference.
-  hooksInstalled = false;
+  signalHooksInstalled = false;
 }
 
 let labCounter = 0;
