@@ -1,0 +1,64 @@
+/**
+ * The socket side of rogue detection: a UDP socket on 0.0.0.0:68 with SO_REUSEADDR, which on Linux
+ * receives a copy of every broadcast to port 68 (the replies of DHCP and proxyDHCP servers to
+ * clients that have no address yet). Decodes, judges (rogue-detector.ts), dedupes, and hands
+ * findings on. Malformed packets are counted and dropped. Sends nothing.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import type { Clock } from '../../platform/clock.js';
+import { Counters } from '../../platform/counters.js';
+import type { Logger } from '../../platform/logger.js';
+import { decodeDhcpPacket, MalformedPacketError } from '../../protocol/dhcp/packet.js';
+import { FindingBook, judgePxeReply, type ExpectedResponders, type RogueFinding } from './rogue-detector.js';
+
+export interface RogueListenerOptions {
+  port?: number;
+  clock: Clock;
+  logger: Logger;
+  counters?: Counters;
+  expected: () => ExpectedResponders;
+  onFinding: (finding: RogueFinding) => void;
+  quietMs?: number;
+}
+
+export interface RogueListener {
+  close(): Promise<void>;
+}
+
+export async function startRogueListener(o: RogueListenerOptions): Promise<RogueListener> {
+  const counters = o.counters ?? new Counters();
+  const book = new FindingBook(o.quietMs);
+  const log = o.logger.child({ component: 'rogue' });
+  const socket: Socket = createSocket({ type: 'udp4', reuseAddr: true });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(o.port ?? 68, '0.0.0.0', () => { socket.off('error', reject); resolve(); });
+  });
+  socket.on('error', (err) => log.warn('rogue listener socket error', { error: err.message }));
+  socket.on('message', (msg, rinfo) => {
+    counters.increment('rogue_packets_seen_total');
+    let packet;
+    try {
+      packet = decodeDhcpPacket(msg);
+    } catch (err) {
+      if (!(err instanceof MalformedPacketError)) throw err;
+      counters.increment('rogue_malformed_total');
+      log.debug('dropped malformed DHCP packet on port 68', { from: rinfo.address, reason: err.reason });
+      return;
+    }
+    let finding: RogueFinding | null;
+    try {
+      finding = judgePxeReply(packet, rinfo.address, o.expected());
+    } catch (err) {
+      counters.increment('rogue_internal_errors_total');
+      log.error('judging a DHCP reply failed', { error: (err as Error).message });
+      return;
+    }
+    if (!finding) return;
+    counters.increment(`rogue_findings_total{kind="${finding.kind}"}`);
+    if (!book.shouldReport(finding, o.clock.nowMs())) return;
+    log.warn(`unexpected PXE responder on the LAN: ${finding.reason}`, { kind: finding.kind, responder: finding.responder, mac: finding.clientMac });
+    o.onFinding(finding);
+  });
+  return { close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+}
