@@ -113,6 +113,7 @@ export const api = {
 
   // -- ingestion results for the console
   listEvents: r({ method: 'GET', path: '/api/v1/events', auth: 'admin', tag: 'events', summary: 'Boot event timeline, newest first', query: S.EventQuery, response: Type.Array(S.BootEvent) }),
+  eventStream: r({ method: 'GET', path: '/api/v1/events/stream', auth: 'admin', tag: 'events', summary: 'Live boot events for the console (server-sent events): `event: boot` with a BootEvent as data, its id as the SSE id, for every event stored after the stream opened or after the id sent as Last-Event-ID; `: ping` every 25 s', responseKind: 'stream' }),
   coverage: r({ method: 'GET', path: '/api/v1/coverage', auth: 'admin', tag: 'events', summary: 'Per site and subnet: agents, responders, ready responders, covered or not', response: S.Coverage }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -11,6 +11,8 @@ import { api, type Api, type OperationId, type RouteDef } from '../contract/api.
 import { ServerError, type ApiErrorBody } from '../contract/errors.js';
 import { chunkSizeBytes } from '../contract/manifest.js';
 import { buildOpenApi } from '../contract/openapi.js';
+import { streamBootEvents } from './boot-event-stream.js';
+import { registerConsole } from './console-static.js';
 import { renderMetrics } from './metrics.js';
 import * as admin from './services/admin-service.js';
 import { authenticateAdmin, authenticateAgent, bearerOf, type AdminAuth, type AgentAuth, type AuthRefusal } from './services/auth.js';
@@ -332,6 +334,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     return ctx.store.read.listEvents({ siteId: q.siteId, agentId: q.agentId, mac: q.mac, kind: q.kind, sinceMs: time(q.since, 'since'), untilMs: time(q.until, 'until'), limit: q.limit ?? 200 });
   });
   register('coverage', async () => boot.coverage(ctx));
+  register('eventStream', async ({ req, reply }) => streamBootEvents(ctx, req, reply, { pingMs: options.streamPingMs }));
+  await registerConsole(app);
 
   // Every route in the contract must have a handler (the table is the single source).
   for (const op of Object.keys(api) as Array<keyof Api>) if (!handled.has(op)) throw new Error(`route ${op} has no handler`);

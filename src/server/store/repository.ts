@@ -62,6 +62,8 @@ export interface EventFilter {
   kind?: string;
   sinceMs?: number;
   untilMs?: number;
+  /** Only events stored after this id, oldest first (the console's live feed). */
+  afterId?: number;
   limit: number;
 }
 
@@ -520,6 +522,12 @@ export class Repository {
     return events.length;
   }
 
+  /** The newest stored event id (0 when none): where a live feed starts. */
+  async lastEventId(): Promise<number> {
+    const rows = await this.ex.all<{ m: number | string | null }>('SELECT MAX(id) AS m FROM boot_events');
+    return Number(rows[0]?.m ?? 0);
+  }
+
   async listEvents(f: EventFilter): Promise<BootEvent[]> {
     const conds: string[] = [];
     const params: SqlParam[] = [];
@@ -530,8 +538,10 @@ export class Repository {
     add('kind = ?', f.kind);
     add('at >= ?', f.sinceMs);
     add('at < ?', f.untilMs);
+    add('id > ?', f.afterId);
     const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
-    const rows = await this.ex.all(`SELECT * FROM boot_events ${where} ORDER BY at DESC, id DESC LIMIT ${Math.trunc(f.limit)}`, params);
+    const order = f.afterId !== undefined ? 'id ASC' : 'at DESC, id DESC';
+    const rows = await this.ex.all(`SELECT * FROM boot_events ${where} ORDER BY ${order} LIMIT ${Math.trunc(f.limit)}`, params);
     return rows.map((r) => {
       const e: BootEvent = { id: Number(r.id), agentId: String(r.agent_id), siteId: (r.site_id as string | null) ?? null, at: isoNN(Number(r.at)), kind: String(r.kind) };
       if (r.mac !== null) e.mac = String(r.mac);
