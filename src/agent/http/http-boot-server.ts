@@ -88,8 +88,10 @@ export async function startHttpBootServer(options: HttpBootServerOptions): Promi
     }
     let requestPath: string;
     try {
-      const url = new URL(req.url ?? '/', 'http://boot.invalid');
-      requestPath = decodeURIComponent(url.pathname);
+      // Decode the raw path ourselves: WHATWG URL parsing would silently drop `..` segments, and a
+      // request that tries to climb out of the root deserves a 403 from the resolver, not a 404.
+      const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
+      requestPath = decodeURIComponent(rawPath);
     } catch {
       refuse(400, 'malformed request path', req.url ?? '');
       return;
