@@ -14,8 +14,9 @@ packages=(
   tftp-hpa atftp curl
   # Windows BCD verification, control-plane database, console browser tests
   libhivex-bin libwin-hivex-perl postgresql chromium
-  # benchmarks' anchors
-  tftpd-hpa atftpd nginx-light
+  # benchmarks' anchors (atftpd conflicts with tftpd-hpa as a package: bench/install.sh unpacks it
+  # under .cache/bench instead) and gcc for the bench's delay line
+  tftpd-hpa nginx-light gcc libc6-dev
 )
 
 missing=()
@@ -30,9 +31,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # Keep the anchor servers from starting system-wide services: the tests start their own.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  # (An existing policy-rc.d, e.g. Docker's, is left alone.)
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  rm -f /usr/sbin/policy-rc.d
+  if [ "$made_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 # A Linux kernel for the lab machines to boot: Debian's cloud kernel, downloaded, never installed.
