@@ -27,9 +27,13 @@ const sample: Announcement = {
   deviceClass: 'desktop',
   uptimeSeconds: 4242,
   role: 'active',
-  activeSinceMs: 1_699_999_999_000,
+  term: 0x0a0b0c0d,
+  activeForSeconds: 77,
   eligible: true,
   leaving: false,
+  blind: false,
+  following: false,
+  listening: false,
   intervalMs: 500,
   readyPackages: ['win11-23h2', 'ubuntu-24.04'],
   heard: [{ agentId: 'agent-2', agoMs: 120 }],
@@ -58,10 +62,10 @@ test('an announcement round-trips every field, the certificate and the signature
 });
 
 test('header fields sit at the offsets docs/election.md gives', () => {
-  const b = packetOf({ ...sample, leaving: true });
+  const b = packetOf({ ...sample, leaving: true, blind: true });
   assert.equal(String.fromCharCode(...b.slice(0, 4)), 'PBEA');
   assert.equal(b[4], 1, 'version');
-  assert.equal(b[5], 0b11, 'flags: eligible + leaving');
+  assert.equal(b[5], 0b111, 'flags: eligible + leaving + blind');
   assert.equal(b[6], 2, 'role active');
   assert.equal(b[7], 2, 'device class desktop');
   assert.deepEqual([...b.slice(8, 10)], [0x01, 0x2c], 'weight 300');
@@ -70,7 +74,10 @@ test('header fields sit at the offsets docs/election.md gives', () => {
   assert.deepEqual([...b.slice(16, 24)], [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef], 'incarnation');
   const view = new DataView(b.buffer, b.byteOffset);
   assert.equal(Number(view.getBigUint64(24)), sample.timestampMs);
-  assert.equal(Number(view.getBigUint64(32)), sample.activeSinceMs);
+  assert.equal(view.getUint32(32), sample.term);
+  assert.equal(view.getUint32(36), 77);
+  assert.equal(packetOf({ ...sample, following: true })[5], 0b1001, 'flags: eligible + following');
+  assert.equal(packetOf({ ...sample, listening: true, eligible: false })[5], 0b10000, 'flags: listening');
   assert.equal(view.getUint32(40), 4242);
   assert.deepEqual([...b.slice(44, 49)], [10, 77, 0, 0, 24], 'subnet');
   assert.equal(b[49], 'agent-1'.length);
@@ -107,6 +114,9 @@ test('trailing bytes, other versions, bad magic, host bits and bad ids are refus
   assert.ok(!id.ok && /agentId/.test(id.reason), JSON.stringify(id));
   const role = Uint8Array.from(bytes); role[6] = 9;
   assert.ok(!decodeAnnouncement(role).ok);
+  const noHeard = packetOf({ ...sample, heard: [] }); noHeard[5] = (noHeard[5] as number) | 0x08;
+  const following = decodeAnnouncement(noHeard);
+  assert.ok(!following.ok && /following/.test(following.reason));
 });
 
 test('seeded random mutations never throw and never yield out-of-range fields', () => {

@@ -8,8 +8,12 @@
  *  offset size
  *  0      4    magic "PBEA"            (peerboot election announcement)
  *  4      1    version = 1
- *  5      1    flags                   bit0 eligible (sender holds what its policy requires, weight > 0)
- *                                      bit1 leaving  (graceful shutdown: treat me as gone now); others reserved, ignored
+ *  5      1    flags                   bit0 eligible  (weight > 0 and it holds what its policy requires)
+ *                                      bit1 leaving   (graceful shutdown: treat me as gone now)
+ *                                      bit2 blind     (active claim made while hearing no peer)
+ *                                      bit3 following (heard[0] is the active the sender follows, `term` its claim)
+ *                                      bit4 listening (just started: learning the domain, claims nothing yet)
+ *                                      others reserved, ignored
  *  6      1    role claim              0 idle, 1 standby, 2 active
  *  7      1    device class            0 unknown, 1 server, 2 desktop, 3 laptop, 4 wireless
  *  8      2    weight                  0 = never serve
@@ -17,7 +21,9 @@
  *  12     4    seq                     +1 per announcement within one incarnation
  *  16     8    incarnation             random per process start
  *  24     8    timestampMs             sender's wall clock, Unix ms (replay window)
- *  32     8    activeSinceMs           sender's wall clock when it took the active role; 0 unless role = active
+ *  32     4    term                    active: the claim's term; following: the followed claim's term;
+ *                                      otherwise the highest term the sender has seen (terms count takeovers)
+ *  36     4    activeForSeconds        how long the sender has been active (information only); 0 unless active
  *  40     4    uptimeSeconds           process uptime
  *  44     4+1  subnet                  network address + prefix length (diagnostics; the election is per broadcast domain)
  *  49     1+n  agentId                 length byte + ASCII [A-Za-z0-9_.@-], 1..64
@@ -49,6 +55,9 @@ const ROLE_CODES: readonly RoleClaim[] = ['idle', 'standby', 'active'];
 const DEVICE_CODES: readonly DeviceClass[] = ['unknown', 'server', 'desktop', 'laptop', 'wireless'];
 const FLAG_ELIGIBLE = 0x01;
 const FLAG_LEAVING = 0x02;
+const FLAG_BLIND = 0x04;
+const FLAG_FOLLOWING = 0x08;
+const FLAG_LISTENING = 0x10;
 
 export interface HeardEntry {
   agentId: string;
@@ -70,10 +79,18 @@ export interface Announcement {
   deviceClass: DeviceClass;
   uptimeSeconds: number;
   role: RoleClaim;
-  /** Sender's wall clock when it became active; 0 unless role is 'active'. */
-  activeSinceMs: number;
+  /** See the layout: claim term (active), followed claim's term (following), else highest term seen. */
+  term: number;
+  /** Seconds since the sender took the active role; 0 unless active. Information only. */
+  activeForSeconds: number;
   eligible: boolean;
   leaving: boolean;
+  /** Active claim made while the sender heard no peer. */
+  blind: boolean;
+  /** heard[0] is the active claimant the sender follows, with claim term `term`. */
+  following: boolean;
+  /** The sender started less than its listen period ago and claims nothing yet. */
+  listening: boolean;
   intervalMs: number;
   readyPackages: string[];
   heard: HeardEntry[];
@@ -102,7 +119,7 @@ export function encodeAnnouncementToSign(a: Announcement, certificate: Uint8Arra
   const w = new ByteWriter()
     .bytes(ANNOUNCEMENT_MAGIC)
     .u8(ANNOUNCEMENT_VERSION, 'version')
-    .u8((a.eligible ? FLAG_ELIGIBLE : 0) | (a.leaving ? FLAG_LEAVING : 0), 'flags')
+    .u8((a.eligible ? FLAG_ELIGIBLE : 0) | (a.leaving ? FLAG_LEAVING : 0) | (a.blind ? FLAG_BLIND : 0) | (a.following ? FLAG_FOLLOWING : 0) | (a.listening ? FLAG_LISTENING : 0), 'flags')
     .u8(ROLE_CODES.indexOf(a.role), 'role')
     .u8(DEVICE_CODES.indexOf(a.deviceClass), 'deviceClass')
     .u16(a.weight, 'weight')
@@ -110,7 +127,8 @@ export function encodeAnnouncementToSign(a: Announcement, certificate: Uint8Arra
     .u32(a.seq, 'seq')
     .fixed(fromHex(a.incarnation, 'incarnation'), 8, 'incarnation')
     .u64(a.timestampMs, 'timestampMs')
-    .u64(a.activeSinceMs, 'activeSinceMs')
+    .u32(a.term, 'term')
+    .u32(a.activeForSeconds, 'activeForSeconds')
     .u32(a.uptimeSeconds, 'uptimeSeconds')
     .fixed(network, 4, 'subnet')
     .u8(prefixLength, 'subnet prefix')
@@ -152,7 +170,8 @@ export function decodeAnnouncement(bytes: Uint8Array): AnnouncementDecode {
     const seq = r.u32('seq');
     const incarnation = toHex(r.fixed(8, 'incarnation'));
     const timestampMs = r.u64('timestampMs');
-    const activeSinceMs = r.u64('activeSinceMs');
+    const term = r.u32('term');
+    const activeForSeconds = r.u32('activeForSeconds');
     const uptimeSeconds = r.u32('uptimeSeconds');
     const network = r.fixed(4, 'subnet');
     const prefixLength = r.u8('subnet prefix');
@@ -169,6 +188,8 @@ export function decodeAnnouncement(bytes: Uint8Array): AnnouncementDecode {
     if (heardCount > MAX_HEARD_ENTRIES) return { ok: false, kind: 'malformed', reason: `heardCount ${heardCount} > ${MAX_HEARD_ENTRIES}` };
     const heard: HeardEntry[] = [];
     for (let i = 0; i < heardCount; i++) heard.push({ agentId: r.id('heard[].agentId'), agoMs: r.u32('heard[].agoMs') });
+    if (role === 'active' && term === 0) return { ok: false, kind: 'malformed', reason: 'active claim with term 0 (terms start at 1)' };
+    if ((flags & FLAG_FOLLOWING) !== 0 && heardCount === 0) return { ok: false, kind: 'malformed', reason: 'following flag without a heard entry' };
     if (r.remaining === 0) return { ok: false, kind: 'unsigned', reason: 'no certificate or signature' };
     const certificateLength = r.u16('certificateLength');
     if (certificateLength === 0) return { ok: false, kind: 'unsigned', reason: 'empty certificate' };
@@ -179,9 +200,12 @@ export function decodeAnnouncement(bytes: Uint8Array): AnnouncementDecode {
     const signature = r.fixed(ED25519_SIGNATURE_BYTES, 'signature');
     if (r.remaining !== 0) return { ok: false, kind: 'malformed', reason: `${r.remaining} trailing bytes after the signature` };
     const announcement: Announcement = {
-      agentId, siteId, subnet, incarnation, seq, timestampMs, weight, deviceClass, uptimeSeconds, role, activeSinceMs,
+      agentId, siteId, subnet, incarnation, seq, timestampMs, weight, deviceClass, uptimeSeconds, role, term, activeForSeconds,
       eligible: (flags & FLAG_ELIGIBLE) !== 0,
       leaving: (flags & FLAG_LEAVING) !== 0,
+      blind: (flags & FLAG_BLIND) !== 0,
+      following: (flags & FLAG_FOLLOWING) !== 0,
+      listening: (flags & FLAG_LISTENING) !== 0,
       intervalMs, readyPackages, heard,
     };
     return { ok: true, packet: { announcement, certificate, signedBytes: bytes.slice(0, signedLength), signature } };
