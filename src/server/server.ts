@@ -62,6 +62,13 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     const https = config.tlsCertPath && config.tlsKeyPath ? { cert: readFileSync(config.tlsCertPath), key: readFileSync(config.tlsKeyPath) } : undefined;
     const app = await buildApp(ctx, { version: serverVersion, https });
     await app.listen({ host: config.host, port: config.port });
+    // Housekeeping: expired sessions and API tokens are deleted hourly (they are refused anyway).
+    const sweep = setInterval(() => {
+      void store.write((repo) => repo.deleteExpiredCredentials(Date.now()))
+        .then((n) => { if (n > 0) logger.info('expired credentials deleted', { count: n }); })
+        .catch((err: Error) => logger.warn('credential sweep failed', { reason: err.message }));
+    }, 3_600_000);
+    sweep.unref();
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -70,6 +77,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     return {
       url, port, app, ctx, initialAdmin,
       async close() {
+        clearInterval(sweep);
         ctx.hub.stop();
         await app.close();
         await ctx.bus.close();

@@ -71,6 +71,9 @@ test('rules and prefixes', () => {
   assert.equal(networkOf('10.1.2.17/24'), '10.1.2.0/24');
   assert.equal(networkOf('10.1.2.17/0'), '0.0.0.0/0');
   assert.equal(networkOf('10.1.2/24'), null);
+  for (const bad of ['010.1.2.3/24', '10.1.2.256/24', '10.1.2.3/33', '10.1.2.3', '10..2.3/8', '1.2.3.4.5/8', ' 1.2.3.4/8']) assert.equal(networkOf(bad), null, bad);
+  assert.ok(prefixContains('10.1.0.0/16', '10.1.2.0/24'), 'a narrower prefix inside');
+  assert.ok(!prefixContains('10.1.2.0/24', '10.1.0.0/16'), 'a wider prefix is not inside');
   assert.ok(prefixContains('10.0.0.0/8', '10.200.1.1'));
   assert.ok(!prefixContains('10.0.0.0/16', '10.1.0.0/24'.split('/')[0]!));
   assert.ok(globToRegExp('pc-??.corp*').test('PC-12.corp.example'));

@@ -30,13 +30,16 @@ export async function assignSite(ctx: ServiceContext, interfaces: S.AgentInterfa
   const address = interfaces.flatMap((i) => i.addresses).find(isSiteAddress);
   if (!address) return null;
   const network = networkOf(address)!;
+  const host = address.split('/')[0]!;
   const findExisting = async (repo: Repository) => {
+    // Common case: the agent's own subnet is a site subnet (one indexed lookup).
+    const exact = await repo.siteOfSubnet(network);
+    if (exact) return exact;
+    // Else the most specific site subnet containing the address (an admin's wider prefix).
     let best: { siteId: string; length: number } | null = null;
-    for (const site of await repo.listSites()) {
-      for (const cidr of site.subnets) {
-        const p = parsePrefix(cidr)!;
-        if (prefixContains(cidr, address.split('/')[0]!) && (!best || p.length > best.length)) best = { siteId: site.id, length: p.length };
-      }
+    for (const s of await repo.listSiteSubnets()) {
+      const p = parsePrefix(s.cidr);
+      if (p && prefixContains(s.cidr, host) && (!best || p.length > best.length)) best = { siteId: s.siteId, length: p.length };
     }
     return best?.siteId ?? null;
   };

@@ -329,6 +329,10 @@ export class Repository {
     for (const cidr of cidrs) await this.ex.run('INSERT INTO site_subnets (cidr, site_id) VALUES (?, ?)', [cidr, siteId]);
   }
 
+  async listSiteSubnets(): Promise<Array<{ cidr: string; siteId: string }>> {
+    return (await this.ex.all<{ cidr: string; site_id: string }>('SELECT cidr, site_id FROM site_subnets')).map((r) => ({ cidr: r.cidr, siteId: r.site_id }));
+  }
+
   async siteOfSubnet(cidr: string): Promise<string | null> {
     return (await this.ex.all<{ site_id: string }>('SELECT site_id FROM site_subnets WHERE cidr = ?', [cidr]))[0]?.site_id ?? null;
   }

@@ -10,11 +10,7 @@ export interface DatabaseFixture {
   engine: 'sqlite' | 'postgres';
   /** A migrated store over a fresh, empty database. */
   openStore(): Promise<Store>;
-  /** A fresh database's URL (PostgreSQL) or a SQLite URL (for servers started by the test). */
-  freshDatabaseUrl(): Promise<string>;
 }
-
-let seq = 0;
 
 /** describe('sqlite') and describe('postgres') around `suite`. */
 export function forEachDatabase(suite: (fx: DatabaseFixture) => void): void {
@@ -22,7 +18,6 @@ export function forEachDatabase(suite: (fx: DatabaseFixture) => void): void {
     suite({
       engine: 'sqlite',
       openStore: () => openStore({ databaseUrl: 'sqlite::memory:' }),
-      freshDatabaseUrl: async () => `sqlite:/tmp/peerboot-test-${process.pid}-${++seq}.db`,
     });
   });
   describe('postgres', () => {
@@ -32,7 +27,6 @@ export function forEachDatabase(suite: (fx: DatabaseFixture) => void): void {
     suite({
       engine: 'postgres',
       openStore: async () => openStore({ databaseUrl: await cluster!.createDatabase() }),
-      freshDatabaseUrl: () => cluster!.createDatabase(),
     });
   });
 }
