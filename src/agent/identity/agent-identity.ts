@@ -91,14 +91,6 @@ export function loadOrCreateAgentKey(path: string): { privateKeyPem: string; pub
   return { privateKeyPem: pem, publicKey: publicKey.export({ format: 'jwk' }).x as string };
 }
 
-/** The last certificate the server issued (raw bytes), or null. */
-export function loadCertificate(path: string): Uint8Array | null {
-  if (!existsSync(path)) return null;
-  const text = readFileSync(path, 'utf8').trim();
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
-  return new Uint8Array(Buffer.from(text, 'base64url'));
-}
-
 export function saveCertificate(path: string, base64url: string): void {
   writeFileAtomic(path, base64url + '\n', 0o600);
 }
