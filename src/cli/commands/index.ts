@@ -6,5 +6,6 @@ import { tftpCommand } from './tftp.js';
 import { serverCommand } from './server.js';
 import { adminCommand } from './admin.js';
 import { packageCommand } from './package.js';
+import { agentCommand } from './agent.js';
 
-export const commands: Command[] = [demoCommand, responderCommand, tftpCommand, serverCommand, adminCommand, packageCommand];
+export const commands: Command[] = [demoCommand, responderCommand, tftpCommand, serverCommand, adminCommand, packageCommand, agentCommand];
