@@ -64,7 +64,7 @@ function follow(url: string, token: string, publicKey: string, lastEventId: stri
     },
   }).catch((err: Error) => { if (err.name !== 'AbortError') throw err; });
   return {
-    received, open,
+    received, open, ended: done,
     async waitFor(count: number, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {
@@ -111,6 +111,12 @@ forEachDatabase((fx) => {
 
       const bad = await fetch(`${node.url}/api/v1/agent/policy/stream`, { headers: { authorization: 'Bearer pba.x.' + 'a'.repeat(43) } });
       assert.equal(bad.status, 401);
+
+      // Deleting the agent ends its open stream (its credential is revoked).
+      const s3 = follow(node.url, a.agentToken, a.policyPublicKey);
+      await s3.waitFor(1);
+      await node.client.call('deleteAgent', { params: { id: a.agentId } });
+      await Promise.race([s3.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('stream of a deleted agent stayed open')), 3000))]);
     } finally {
       await node.close();
     }

@@ -164,6 +164,12 @@ export class PolicyHub {
     };
   }
 
+  #closeAgent(agentId: string): void {
+    for (const sub of this.#subs.get(agentId) ?? []) sub.sink.close();
+    this.#subs.delete(agentId);
+    this.#agents.delete(agentId);
+  }
+
   #push(agentId: string, sub: Subscriber): void {
     const facts = this.#agents.get(agentId);
     if (!facts) return;
@@ -190,6 +196,7 @@ export class PolicyHub {
           for (const id of agents) {
             const a = await this.#d.store.read.getAgent(id);
             if (a && this.#subs.has(id)) this.#agents.set(id, a);
+            if (!a) this.#closeAgent(id); // deleted: its credential is gone, so is its stream
           }
           const targets = full ? [...this.#subs.keys()] : agents;
           const t0 = performance.now();

@@ -185,6 +185,7 @@ export async function deleteAgent(ctx: ServiceContext, id: string): Promise<void
     return repo.deleteAgent(id);
   });
   if (!removed) throw notFound('agent', id);
+  await ctx.bus.publish({ kind: 'agent', agentId: id }); // every server closes its open stream
   ctx.logger.info('agent deleted; credential revoked', { agentId: id });
 }
 
