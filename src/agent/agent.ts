@@ -170,6 +170,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   let election: ElectionNode | null = null;
   let electionCert: string | null = null;
   let electionRole: Role | null = null;
+  let electionStartedAt: number | null = null;
   let directory: PeerDirectory | null = null;
   let tftp: TftpServerHandle | null = null;
   let http: HttpBootServerHandle | null = null;
@@ -350,6 +351,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         clock, wallClock: deps.wallClock, logger: deps.logger, counters, onRoleChange, transport,
       });
       electionCert = certificate;
+      electionStartedAt = clock.nowMs();
       electionRole = election.role();
       log.info('election running', { siteId: facts.siteId, subnet: network.subnet, weight: weight() });
     } catch (err) {
@@ -462,10 +464,18 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     try {
       rogue = await startRogueListener({
         clock, logger: deps.logger, counters,
-        expected: () => ({
-          elected: new Set(recentlyElected.keys()),
-          peerboot: new Map([[network.address, identity.agentId], ...(directory?.all().map((p) => [p.address, p.agentId] as [string, string]) ?? [])]),
-        }),
+        expected: () => {
+          // Judge only once the election has heard the LAN for a while: a fresh agent knows no peer yet.
+          if (!election || electionStartedAt === null || clock.nowMs() - electionStartedAt < 5000) return null;
+          const view = election.view();
+          const elected = new Set(recentlyElected.keys());
+          const active = view.active === identity.agentId ? network.address : view.active ? directory?.addressOf(view.active) : null;
+          if (active) elected.add(active);
+          return {
+            elected,
+            peerboot: new Map([[network.address, identity.agentId], ...(directory?.all().map((p) => [p.address, p.agentId] as [string, string]) ?? [])]),
+          };
+        },
         onFinding: (f) => report({ kind: f.kind, mac: f.clientMac, reason: f.reason.slice(0, 255) }),
       });
     } catch (err) {

@@ -48,6 +48,15 @@ test('a foreign proxyDHCP, a DHCP server sending PXEClient, and WDS are rogue re
   assert.equal(http?.kind, 'rogueResponder');
 });
 
+test('a duplicate peerboot responder is reported only when seen again after the confirmation time', () => {
+  const book = new FindingBook(60_000, 3000);
+  const f = judgePxeReply(reply({ server: '10.77.0.12' }), '10.77.0.12', expected)!;
+  assert.equal(book.shouldReport(f, 0), false, 'first sighting: maybe a failover in progress');
+  assert.equal(book.shouldReport(f, 1000), false);
+  assert.equal(book.shouldReport(f, 3500), true, 'still answering 3.5 s later: a split election');
+  assert.equal(book.shouldReport(f, 4000), false, 'then quiet');
+});
+
 test('findings are reported once per quiet period per responder', () => {
   const book = new FindingBook(1000);
   const f = judgePxeReply(reply({ server: '10.77.0.9' }), '10.77.0.9', expected)!;

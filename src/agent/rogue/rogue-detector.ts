@@ -75,17 +75,32 @@ export function judgePxeReply(p: DhcpPacket, source: string, expected: ExpectedR
   return { kind: 'rogueResponder', responder, clientMac, reason: `${what}${looksLikeWds(p) ? ' (looks like WDS)' : ''}${file}; it is not the elected peerboot responder` };
 }
 
-/** Reports each (responder, kind) at most once per `quietMs`. */
+/**
+ * Reports each (responder, kind) at most once per `quietMs`. A duplicate peerboot responder must
+ * be seen twice, at least `confirmMs` apart (within `quietMs`), before it is reported: during a
+ * failover the old and the new active may both answer for a moment, which is not a split election.
+ */
 export class FindingBook {
   readonly #last = new Map<string, number>();
-  constructor(readonly quietMs = 10 * 60_000, readonly maxEntries = 256) {}
+  readonly #firstSeen = new Map<string, number>();
+  constructor(readonly quietMs = 10 * 60_000, readonly confirmMs = 3000, readonly maxEntries = 256) {}
 
   shouldReport(f: RogueFinding, nowMs: number): boolean {
     const key = `${f.kind}|${f.responder}`;
     const last = this.#last.get(key);
     if (last !== undefined && nowMs - last < this.quietMs) return false;
+    if (f.kind === 'duplicateResponder') {
+      const first = this.#firstSeen.get(key);
+      if (first === undefined || nowMs - first > this.quietMs) {
+        if (this.#firstSeen.size >= this.maxEntries) this.#firstSeen.clear();
+        this.#firstSeen.set(key, nowMs);
+        return false;
+      }
+      if (nowMs - first < this.confirmMs) return false;
+    }
     if (this.#last.size >= this.maxEntries) this.#last.clear();
     this.#last.set(key, nowMs);
+    this.#firstSeen.delete(key);
     return true;
   }
 }

@@ -16,7 +16,8 @@ export interface RogueListenerOptions {
   clock: Clock;
   logger: Logger;
   counters?: Counters;
-  expected: () => ExpectedResponders;
+  /** Who may answer now; null while the agent does not know its LAN yet (nothing is judged). */
+  expected: () => ExpectedResponders | null;
   onFinding: (finding: RogueFinding) => void;
   quietMs?: number;
 }
@@ -48,7 +49,12 @@ export async function startRogueListener(o: RogueListenerOptions): Promise<Rogue
     }
     let finding: RogueFinding | null;
     try {
-      finding = judgePxeReply(packet, rinfo.address, o.expected());
+      const expected = o.expected();
+      if (!expected) {
+        counters.increment('rogue_not_judged_total');
+        return;
+      }
+      finding = judgePxeReply(packet, rinfo.address, expected);
     } catch (err) {
       counters.increment('rogue_internal_errors_total');
       log.error('judging a DHCP reply failed', { error: (err as Error).message });

@@ -25,7 +25,7 @@ function bitmapOf(count: number, held: Iterable<number>): Uint8Array {
 let seq = 1;
 function haveOf(agentId: string, packages: Array<{ id: string; count: number; held: number[]; wanFetcher?: boolean; wanInFlight?: number[] }>, weight = 300): ChunkHave {
   return {
-    agentId, siteId: 'site', chunkPort: 4017, intervalMs: 500, weight, incarnation: '00000000000000aa', seq: seq++, timestampMs: 0,
+    agentId, siteId: 'site', chunkPort: 4017, intervalMs: 500, weight, incarnation: '00000000000000aa', seq: seq++, timestampMs: 0, address: '10.0.0.2',
     packages: packages.map((p) => ({
       packageId: p.id, complete: p.held.length === p.count, wanFetcher: p.wanFetcher ?? false, chunkCount: p.count,
       firstChunk: 0, bitmap: p.held.length === p.count ? new Uint8Array(0) : bitmapOf(p.count, p.held), wanInFlight: p.wanInFlight ?? [],

@@ -8,7 +8,7 @@ import { PeerView, bitIsSet } from './peer-view.js';
 import { PeerBans } from './peer-bans.js';
 
 const have = (over: Partial<ChunkHave>, pkg: Partial<ChunkHave['packages'][number]> = {}): ChunkHave => ({
-  agentId: 'a2', siteId: 's', chunkPort: 4017, intervalMs: 500, weight: 300, incarnation: '0000000000000001', seq: 1, timestampMs: 0,
+  agentId: 'a2', siteId: 's', chunkPort: 4017, intervalMs: 500, weight: 300, incarnation: '0000000000000001', seq: 1, timestampMs: 0, address: '10.0.0.2',
   packages: [{ packageId: 'p', complete: false, wanFetcher: false, chunkCount: 20, firstChunk: 0, bitmap: Uint8Array.of(0x80, 0, 0), wanInFlight: [], ...pkg }],
   ...over,
 });
