@@ -22,23 +22,30 @@ export const WIRE_ID_MAX_LENGTH = 64;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 export class ByteWriter {
-  readonly #chunks: number[] = [];
+  #buffer = new Uint8Array(512);
+  #length = 0;
 
   u8(value: number, field: string): this {
     this.#checkInt(value, 0xff, field);
-    this.#chunks.push(value);
+    this.#reserve(1)[this.#length++] = value;
     return this;
   }
 
   u16(value: number, field: string): this {
     this.#checkInt(value, 0xffff, field);
-    this.#chunks.push((value >>> 8) & 0xff, value & 0xff);
+    const b = this.#reserve(2);
+    b[this.#length++] = (value >>> 8) & 0xff;
+    b[this.#length++] = value & 0xff;
     return this;
   }
 
   u32(value: number, field: string): this {
     this.#checkInt(value, 0xffffffff, field);
-    this.#chunks.push((value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
+    const b = this.#reserve(4);
+    b[this.#length++] = (value >>> 24) & 0xff;
+    b[this.#length++] = (value >>> 16) & 0xff;
+    b[this.#length++] = (value >>> 8) & 0xff;
+    b[this.#length++] = value & 0xff;
     return this;
   }
 
@@ -51,7 +58,8 @@ export class ByteWriter {
   }
 
   bytes(value: Uint8Array): this {
-    for (const b of value) this.#chunks.push(b);
+    this.#reserve(value.length).set(value, this.#length);
+    this.#length += value.length;
     return this;
   }
 
@@ -64,16 +72,27 @@ export class ByteWriter {
   id(value: string, field: string): this {
     if (!WIRE_ID_PATTERN.test(value)) throw new WireFormatError(`${field} must match ${WIRE_ID_PATTERN.source}: ${JSON.stringify(value)}`);
     this.u8(value.length, field);
-    for (let i = 0; i < value.length; i++) this.#chunks.push(value.charCodeAt(i));
+    const b = this.#reserve(value.length);
+    for (let i = 0; i < value.length; i++) b[this.#length++] = value.charCodeAt(i);
     return this;
   }
 
   get length(): number {
-    return this.#chunks.length;
+    return this.#length;
   }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.#chunks);
+    return this.#buffer.slice(0, this.#length);
+  }
+
+  /** The buffer, grown so that `count` more bytes fit. */
+  #reserve(count: number): Uint8Array {
+    if (this.#length + count > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(this.#buffer.length * 2, this.#length + count));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    return this.#buffer;
   }
 
   #checkInt(value: number, max: number, field: string): void {
