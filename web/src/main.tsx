@@ -1,0 +1,7 @@
+/** Entry point of the web console. */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app.js';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);
