@@ -96,6 +96,16 @@ export function appSuite(fx: DatabaseFixture): void {
     assert.equal((await t.call('GET', '/api/v1/sites', undefined, created.json.token)).status, 401);
   });
 
+  test('repeated wrong passwords are slowed down (429), a later success resets', async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await t.call('POST', '/api/v1/auth/login', { username: 'admin', password: `wrong-${i}` }, null)).status, 401);
+    const limited = await t.call('POST', '/api/v1/auth/login', { username: 'admin', password: t.adminPassword }, null);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.json.code, 'SERVER_ERR_RATE_LIMITED');
+    t.clock.nowMs += 1500;
+    assert.equal((await t.call('POST', '/api/v1/auth/login', { username: 'admin', password: t.adminPassword }, null)).status, 200);
+    assert.equal((await t.call('POST', '/api/v1/auth/login', { username: 'admin', password: 'wrong-again' }, null)).status, 401, 'count restarted');
+  });
+
   test('agent and admin credentials cannot cross over (403)', async () => {
     const a = await enroll();
     const asAdmin = await t.call('GET', '/api/v1/sites', undefined, a.agentToken);

@@ -18,6 +18,8 @@ export interface ServerConfig {
   /** Policy-change debounce: bursts of edits become one push. */
   policyDebounceMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Boot events older than this are deleted (hourly). */
+  eventsRetentionDays: number;
 }
 
 export const defaultListen = { host: '0.0.0.0', port: 8470 };
@@ -32,6 +34,7 @@ export const defaultServerConfig = (): ServerConfig => ({
   port: defaultListen.port,
   policyDebounceMs: 25,
   logLevel: 'info',
+  eventsRetentionDays: 90,
 });
 
 /** `HOST:PORT`, `:PORT`, `[v6]:PORT` → parts; null when malformed. */

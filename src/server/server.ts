@@ -62,11 +62,15 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     const https = config.tlsCertPath && config.tlsKeyPath ? { cert: readFileSync(config.tlsCertPath), key: readFileSync(config.tlsKeyPath) } : undefined;
     const app = await buildApp(ctx, { version: serverVersion, https });
     await app.listen({ host: config.host, port: config.port });
-    // Housekeeping: expired sessions and API tokens are deleted hourly (they are refused anyway).
+    // Housekeeping, hourly: expired sessions and API tokens (refused anyway), boot events past retention.
     const sweep = setInterval(() => {
-      void store.write((repo) => repo.deleteExpiredCredentials(Date.now()))
-        .then((n) => { if (n > 0) logger.info('expired credentials deleted', { count: n }); })
-        .catch((err: Error) => logger.warn('credential sweep failed', { reason: err.message }));
+      const now = Date.now();
+      void store.write(async (repo) => ({
+        credentials: await repo.deleteExpiredCredentials(now),
+        events: await repo.deleteEventsBefore(now - config.eventsRetentionDays * 86_400_000),
+      }))
+        .then((n) => { if (n.credentials + n.events > 0) logger.info('housekeeping', { expiredCredentials: n.credentials, oldEvents: n.events }); })
+        .catch((err: Error) => logger.warn('housekeeping failed', { reason: err.message }));
     }, 3_600_000);
     sweep.unref();
     const addr = app.server.address();

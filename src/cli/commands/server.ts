@@ -27,6 +27,7 @@ Options:
   --tls-cert FILE      serve HTTPS with this PEM certificate (with --tls-key)
   --tls-key FILE       the certificate's PEM private key
   --log-level LEVEL    debug | info | warn | error (default info)
+  --events-retention-days N   keep boot events this long (default 90)
 `;
 
 /** Parses flags into a config (exported for tests). */
@@ -38,6 +39,7 @@ export function serverConfigFromArgs(argv: string[]): ServerConfig {
       options: {
         'data-dir': { type: 'string' }, listen: { type: 'string' }, database: { type: 'string' },
         'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'log-level': { type: 'string' },
+        'events-retention-days': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -63,6 +65,11 @@ export function serverConfigFromArgs(argv: string[]): ServerConfig {
   const level = values['log-level'] ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level ${level}: expected debug, info, warn or error`);
   config.logLevel = level as ServerConfig['logLevel'];
+  const retention = values['events-retention-days'];
+  if (retention !== undefined) {
+    if (!/^\d+$/.test(retention) || Number(retention) < 1) throw new UsageError(`--events-retention-days ${retention}: expected a whole number of days ≥ 1`);
+    config.eventsRetentionDays = Number(retention);
+  }
   return config;
 }
 

@@ -120,6 +120,8 @@ export function repositorySuite(fx: DatabaseFixture): void {
       assert.equal(one[0]!.arch, 7);
       assert.equal((await store.read.listEvents({ sinceMs: t0 + 1000, untilMs: t0 + 2000, limit: 10 })).length, 1);
       assert.equal((await store.read.listEvents({ limit: 1 }))[0]!.mac, 'aa:bb:cc:dd:ee:02');
+      assert.equal(await store.write((r) => r.deleteEventsBefore(t0 + 1000)), 1, 'retention removes only older events');
+      assert.equal((await store.read.listEvents({ limit: 10 })).length, 2);
     } finally { await store.close(); }
   });
 

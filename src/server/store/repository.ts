@@ -532,6 +532,11 @@ export class Repository {
     return Number(rows[0]?.m ?? 0);
   }
 
+  /** Deletes boot events older than `beforeMs` (retention); returns how many. */
+  async deleteEventsBefore(beforeMs: number): Promise<number> {
+    return this.ex.run('DELETE FROM boot_events WHERE at < ?', [beforeMs]);
+  }
+
   async listEvents(f: EventFilter): Promise<BootEvent[]> {
     const conds: string[] = [];
     const params: SqlParam[] = [];
