@@ -24,6 +24,7 @@ const sample: ChunkHave = {
   incarnation: '0123456789abcdef',
   seq: 0x01020304,
   timestampMs: 1_700_000_000_123,
+  address: '10.77.1.12',
   packages: [
     { packageId: 'winpe-7', complete: false, wanFetcher: true, chunkCount: 19, firstChunk: 8, bitmap: Uint8Array.of(0b1010_0000, 0b0110_0000), wanInFlight: [12, 13] },
     { packageId: 'debian-12', complete: true, wanFetcher: false, chunkCount: 300, firstChunk: 0, bitmap: new Uint8Array(0), wanInFlight: [] },
@@ -50,7 +51,8 @@ test('header fields sit at the documented offsets', () => {
   assert.equal((b[10]! << 8) | b[11]!, 300);
   assert.equal(Buffer.from(b.subarray(12, 20)).toString('hex'), '0123456789abcdef');
   assert.equal(Buffer.from(b.subarray(20, 24)).toString('hex'), '01020304');
-  assert.equal(b[32], 'agent-1'.length);
+  assert.deepEqual([...b.subarray(32, 36)], [10, 77, 1, 12]);
+  assert.equal(b[36], 'agent-1'.length);
 });
 
 test('haveHoldsChunk reads bitmap windows and complete packages', () => {

@@ -18,7 +18,9 @@
  *  12     8    incarnation             random per process start
  *  20     4    seq                     +1 per message within one incarnation
  *  24     8    timestampMs             sender's wall clock, Unix ms (replay window)
- *  32     1+n  agentId                 length byte + ASCII [A-Za-z0-9_.@-], 1..64
+ *  32     4    address                 sender's IPv4 address (receivers drop a datagram from any other
+ *                                      source, so a replayed message cannot redirect fetches)
+ *  36     1+n  agentId                 length byte + ASCII [A-Za-z0-9_.@-], 1..64
  *  .      1+n  siteId
  *  .      1    packageCount (<= 8)     then per package:
  *               1+n  packageId
@@ -72,6 +74,8 @@ export interface ChunkHave {
   incarnation: string;
   seq: number;
   timestampMs: number;
+  /** Dotted IPv4 address of the sender's LAN interface (where its chunk server listens). */
+  address: string;
   packages: PackageHave[];
 }
 
@@ -121,6 +125,7 @@ export function encodeChunkHaveToSign(h: ChunkHave, certificate: Uint8Array): Ui
     .fixed(fromHex(h.incarnation, 'incarnation'), 8, 'incarnation')
     .u32(h.seq, 'seq')
     .u64(h.timestampMs, 'timestampMs')
+    .fixed(ipv4Bytes(h.address), 4, 'address')
     .id(h.agentId, 'agentId')
     .id(h.siteId, 'siteId')
     .u8(h.packages.length, 'packageCount');
@@ -150,7 +155,7 @@ export function encodeSignedChunkHave(signedBytes: Uint8Array, signature: Uint8A
 
 /** Bytes available for bitmaps in one message, given the fixed parts (for the sender's windowing). */
 export function chunkHaveBitmapBudget(h: Omit<ChunkHave, 'packages'>, packages: ReadonlyArray<Pick<PackageHave, 'packageId' | 'wanInFlight'>>, certificateBytes: number): number {
-  let fixed = 32 + 1 + h.agentId.length + 1 + h.siteId.length + 1 + 2 + certificateBytes + ED25519_SIGNATURE_BYTES;
+  let fixed = 36 + 1 + h.agentId.length + 1 + h.siteId.length + 1 + 2 + certificateBytes + ED25519_SIGNATURE_BYTES;
   for (const p of packages) fixed += 1 + p.packageId.length + 1 + 4 + 4 + 2 + 1 + 4 * p.wanInFlight.length;
   return CHUNK_HAVE_MAX_BYTES - fixed;
 }
@@ -173,6 +178,7 @@ export function decodeChunkHave(bytes: Uint8Array): ChunkHaveDecode {
     const incarnation = toHex(r.fixed(8, 'incarnation'));
     const seq = r.u32('seq');
     const timestampMs = r.u64('timestampMs');
+    const address = Array.from(r.fixed(4, 'address')).join('.');
     const agentId = r.id('agentId');
     const siteId = r.id('siteId');
     const packageCount = r.u8('packageCount');
@@ -205,12 +211,19 @@ export function decodeChunkHave(bytes: Uint8Array): ChunkHaveDecode {
     if (r.remaining !== 0) return { ok: false, kind: 'malformed', reason: `${r.remaining} trailing bytes after the signature` };
     return {
       ok: true,
-      packet: { have: { agentId, siteId, chunkPort, intervalMs, weight, incarnation, seq, timestampMs, packages }, certificate, signedBytes: bytes.slice(0, signedLength), signature },
+      packet: { have: { agentId, siteId, chunkPort, intervalMs, weight, incarnation, seq, timestampMs, address, packages }, certificate, signedBytes: bytes.slice(0, signedLength), signature },
     };
   } catch (error) {
     if (error instanceof WireFormatError) return { ok: false, kind: 'malformed', reason: error.reason };
     throw error;
   }
+}
+
+function ipv4Bytes(address: string): Uint8Array {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  const parts = m ? m.slice(1).map(Number) : [];
+  if (!m || parts.some((x) => x > 255)) throw new WireFormatError(`address must be a dotted IPv4 address, not ${JSON.stringify(address)}`);
+  return Uint8Array.from(parts);
 }
 
 /** Whether chunk `index` is marked held in a package entry (complete, or its bit in the window). */
