@@ -61,7 +61,7 @@ function world(seed: number, options: { lossRatio?: number; chunks?: number; chu
     async start(spec) {
       n++;
       const seedBytes = new Uint8Array(32);
-      for (let i = 0; i < spec.agentId.length; i++) seedBytes[i % 32] ^= spec.agentId.charCodeAt(i);
+      for (let i = 0; i < spec.agentId.length; i++) seedBytes[i % 32] = seedBytes[i % 32]! ^ spec.agentId.charCodeAt(i);
       seedBytes[31] = 0x42;
       const privateKey = privateKeyFromSeed(seedBytes);
       const certificate = issueAgentCertificate({ agentId: spec.agentId, siteId: spec.siteId, publicKey: rawPublicKey(privateKey), notAfterMs: WALL_START_MS + 86_400_000 }, serverKey.privateKeyPem);
@@ -263,7 +263,7 @@ describe('package swarm simulation', () => {
     // Replayed from another address; with one flipped byte; a stranger's own (other site) messages arrive too.
     a.swarm.receiveHave(captured[0]!, { address: '10.1.0.66', port: HAVE_PORT });
     const flipped = Uint8Array.from(captured[1]!);
-    flipped[40] ^= 1;
+    flipped[40] = flipped[40]! ^ 1;
     a.swarm.receiveHave(flipped, { address: '10.1.0.12', port: HAVE_PORT });
     stranger.swarm.setWanted([w.pkg.signed]);
     await w.runUntil(() => a.swarm.counters.get('swarm.have.drop.foreign-site') > 0, 5000);
