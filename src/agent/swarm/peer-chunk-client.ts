@@ -38,7 +38,8 @@ export function createPeerChunkClient(o: { signer: ChunkRequestSigner; timeoutMs
           const status = res.statusCode ?? 0;
           if (status !== 200) {
             res.resume();
-            const outcome = status === 404 ? 'notFound' : status === 503 ? 'busy' : 'failed';
+            // 403: the chunk is in no manifest that neighbour holds (another policy version): not there, for us.
+            const outcome = status === 404 || status === 403 ? 'notFound' : status === 503 ? 'busy' : 'failed';
             done({ outcome, detail: `HTTP ${status}` });
             return;
           }
