@@ -11,7 +11,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { Counters } from '../../platform/counters.js';
 import { memoryLogger } from '../../platform/logger.js';
 import { SimulatedLan, type SimSocket } from '../../testkit/simulated-lan.js';
-import { encodeAnnouncementToSign, type Announcement } from '../../protocol/peer/announcement.js';
+import { decodeAnnouncement, encodeAnnouncementToSign, type Announcement } from '../../protocol/peer/announcement.js';
 import { ElectionSetupError, startElectionNode, type ElectionNode, type ElectionNodeOptions } from './election-node.js';
 import { issueAgentCertificate, privateKeyFromSeed, rawPublicKey, signAnnouncement } from './peer-crypto.js';
 
@@ -144,13 +144,11 @@ test('ready packages are trimmed to fit one frame; the eligible flag still carri
   const seen: Announcement[] = [];
   const a = await start('a', '10.9.0.1', { self: () => ({ weight: 300, deviceClass: 'desktop', readyPackages: many }), requiredPackages: () => many, identity: { agentId: 'a'.padEnd(64, 'a'), privateKey: key('a'.padEnd(64, 'a')), certificate: cert('a'.padEnd(64, 'a'), { site: 's'.padEnd(64, 's') }) } });
   const spy = lan.socket('lan', '10.9.0.9', PORT);
-  spy.onMessage(async (bytes) => {
-    const { decodeAnnouncement } = await import('../../protocol/peer/announcement.js');
+  spy.onMessage((bytes) => {
     const d = decodeAnnouncement(bytes);
     if (d.ok) seen.push(d.packet.announcement);
   });
   lan.runForMs(4000);
-  await new Promise((r) => setImmediate(r));
   assert.equal(counters.get('election.tx.errors'), 0);
   assert.ok(counters.get('election.tx.ready-packages-trimmed') > 0);
   assert.ok(seen.length > 0 && seen.every((x) => x.readyPackages.length < 16 && x.readyPackages.length > 0));
