@@ -8,7 +8,7 @@
 //   PATH_SUBSTRING  run only test files whose path contains one of these strings
 // The last line printed is always `N passed, N failed, N skipped`, which CI reads.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -50,11 +50,34 @@ function runNodeTests(name, files, concurrency) {
   if (r.status !== 0 && fail === 0) { totals.failed += 1; console.log(`✖ ${name}: runner exited ${r.status ?? r.signal}`); }
 }
 
+// The web console's component and model tests run under vitest (happy-dom); its JSON report gives
+// the counts added to the totals.
+function runVitest(name) {
+  let files;
+  try { files = readdirSync('web/src', { recursive: true }).map((e) => join('web/src', String(e))); } catch { return; }
+  files = files.filter((p) => /\.test\.tsx?$/.test(p)).filter((p) => filters.length === 0 || filters.some((f) => p.includes(f))).sort();
+  if (files.length === 0) return;
+  console.log(`\n== ${name}: ${files.length} file(s)`);
+  const report = join('test-results', 'vitest.json');
+  rmSync(report, { force: true });
+  const r = spawnSync('npx', ['vitest', 'run', '--config', 'web/vite.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${join(process.cwd(), report)}`,
+    ...files.map((f) => join(process.cwd(), f))], { stdio: 'inherit' });
+  let counts = null;
+  try { counts = JSON.parse(readFileSync(report, 'utf8')); } catch { counts = null; }
+  if (counts) {
+    totals.passed += counts.numPassedTests ?? 0;
+    totals.failed += counts.numFailedTests ?? 0;
+    totals.skipped += (counts.numPendingTests ?? 0) + (counts.numTodoTests ?? 0);
+  }
+  if (r.status !== 0 && !(counts && counts.numFailedTests > 0)) { totals.failed += 1; console.log(`✖ ${name}: vitest exited ${r.status ?? r.signal}`); }
+}
+
 if (!quick) {
   step('lint', 'npx', ['eslint', '.']);
   step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 }
 runNodeTests('unit tests (src/)', findTests('src'), 2);
+runVitest('web console tests (web/src/, vitest)');
 runNodeTests('system tests (test/)', findTests('test'), 1);
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

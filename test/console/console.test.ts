@@ -11,7 +11,7 @@
 // go to test-results/console/.
 // Needs root, iproute2 and /usr/bin/chromium; without them the test fails under CI and is skipped otherwise.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -99,6 +99,9 @@ async function shot(name: string): Promise<void> {
 before(async () => {
   if (blocked) return;
   mkdirSync(shots, { recursive: true });
+  // The server serves web/dist: build it from the sources under test (a few seconds).
+  const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  assert.equal(build.status, 0, `npm run build:web failed: ${build.stderr}${build.stdout}`);
   work = mkdtempSync(join(tmpdir(), 'peerboot-console-'));
   dataDir = join(work, 'server-data');
   await startServer();
