@@ -10,6 +10,8 @@
  *              peerboot and/or nginx according to whether peerboot is in the list
  *   --no-docs  do not rewrite the "Boot transfer speed" section of docs/benchmarks.md
  *   --json F   also write the raw results to F
+ *   --report F re-print the tables and rewrite the docs section from saved raw results F (no run;
+ *              for when bench/notes.md changed)
  * Exit code: 0 when every download verified, 1 when any failed, 2 on a setup error.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -21,11 +23,11 @@ import { removeAllCpuAccountsSync } from './lib/cpu-account.js';
 import { killAllDaemonsSync, run } from './lib/exec.js';
 import { ensureFiles, type BenchFileName } from './lib/files.js';
 import { deleteAllNetnsSync, netPrefix } from './lib/netns.js';
-import { benchmarkSection, httpTables, machineNow, machineText, targetsTable, tftpTables, writeSection } from './lib/report.js';
+import { benchmarkSection, httpTables, machineNow, machineText, targetsTable, tftpTables, writeSection, type Machine } from './lib/report.js';
 import { verdict } from './lib/stats.js';
-import { httpPlan, runHttpBench, type HttpRowResult } from './http/http-bench.js';
+import { httpPlan, runHttpBench, type HttpPlan, type HttpRowResult } from './http/http-bench.js';
 import { atftpdBinary, peerbootCliFor, peerbootTftpAvailable, tftpServers } from './tftp/servers.js';
-import { runTftpBench, tftpPlan, type RowResult } from './tftp/tftp-bench.js';
+import { runTftpBench, tftpPlan, type RowResult, type TftpPlan } from './tftp/tftp-bench.js';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const cacheDir = join(repo, '.cache', 'bench');
@@ -33,7 +35,7 @@ const filesDir = join(cacheDir, 'files', 'root');
 const outDir = `/dev/shm/${netPrefix}-out`;
 
 function parseArgs(argv: string[]) {
-  const opts = { quick: false, servers: null as string[] | null, http: true, tftp: true, docs: true, json: null as string | null };
+  const opts = { quick: false, servers: null as string[] | null, http: true, tftp: true, docs: true, json: null as string | null, report: null as string | null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') opts.quick = true;
@@ -42,8 +44,9 @@ function parseArgs(argv: string[]) {
     else if (a === '--no-docs') opts.docs = false;
     else if (a === '--servers') opts.servers = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--json') opts.json = argv[++i] ?? null;
+    else if (a === '--report') opts.report = argv[++i] ?? null;
     else {
-      console.error(`bench: unknown argument ${a}. Usage: bench/run.sh [--quick] [--servers a,b] [--no-http] [--no-tftp] [--no-docs] [--json FILE]`);
+      console.error(`bench: unknown argument ${a}. Usage: bench/run.sh [--quick] [--servers a,b] [--no-http] [--no-tftp] [--no-docs] [--json FILE] [--report FILE]`);
       process.exit(2);
     }
   }
@@ -106,6 +109,11 @@ async function versions(): Promise<string[]> {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.report) {
+    const saved = JSON.parse(await readFile(opts.report, 'utf8')) as SavedResult;
+    await report(saved, opts.docs, 'from ' + opts.report);
+    return 0;
+  }
   if (process.getuid?.() !== 0) {
     console.error('bench: must run as root (it creates network namespaces and nftables rules): sudo bash bench/run.sh');
     return 2;
@@ -162,32 +170,50 @@ async function main(): Promise<number> {
   }
 
   const machine = machineNow(loadStart);
-  const serverNames = servers.map((s) => s.name);
+  const result: SavedResult = { machine, plan: { tftp: tPlan, http: hPlan }, servers: servers.map((s) => s.name), peerbootReady, peerbootNote, tftp, http };
+  await mkdir(join(cacheDir, 'results'), { recursive: true });
+  const resultPath = join(cacheDir, 'results', `${opts.quick ? 'quick' : 'full'}-${machine.date.replace(/[:]/g, '')}.json`);
+  await writeFile(resultPath, JSON.stringify(result, null, 2));
+  if (opts.json) await writeFile(opts.json, JSON.stringify(result, null, 2));
+  log(`raw results: ${resultPath}`);
+  const failed = await report(result, opts.docs, ((performance.now() - started) / 60000).toFixed(1) + ' min');
+  return failed > 0 ? 1 : 0;
+}
+
+interface SavedResult {
+  machine: Machine;
+  plan: { tftp: TftpPlan; http: HttpPlan };
+  servers: string[];
+  peerbootReady: boolean;
+  peerbootNote: string;
+  tftp: RowResult[];
+  http: HttpRowResult[];
+}
+
+/** Prints the tables and targets; rewrites the docs section when asked. Returns the failed-download count. */
+async function report(result: SavedResult, docs: boolean, took: string): Promise<number> {
+  const { machine, tftp, http } = result;
+  const serverNames = result.servers;
   const targets = [...tftp.flatMap((r) => r.targets), ...http.flatMap((r) => r.targets)];
   console.log('\n' + tftpTables(tftp, serverNames));
   console.log(httpTables(http));
   console.log(targetsTable(targets));
   console.log(`\n${machineText(machine)}`);
   const failed = [...tftp.flatMap((r) => r.cells), ...http.flatMap((r) => r.cells)].reduce((n, c) => n + c.failures, 0);
-  console.log(`\n${targets.filter((t) => t.met === true).length} targets met, ${targets.filter((t) => t.met === false).length} not met, ${targets.filter((t) => t.met === null).length} not run; ${failed} failed downloads; ${((performance.now() - started) / 60000).toFixed(1)} min`);
+  console.log(`\n${targets.filter((t) => t.met === true).length} targets met, ${targets.filter((t) => t.met === false).length} not met, ${targets.filter((t) => t.met === null).length} not run; ${failed} failed downloads; ${took}`);
   for (const t of targets) if (t.met === false) console.log(`  ${verdict(t)}: ${t.goal} — ${t.where}: ${t.measured}`);
-
-  const result = { machine, plan: { tftp: tPlan, http: hPlan }, servers: serverNames, peerbootReady, tftp, http };
-  await mkdir(join(cacheDir, 'results'), { recursive: true });
-  const resultPath = join(cacheDir, 'results', `${opts.quick ? 'quick' : 'full'}-${machine.date.replace(/[:]/g, '')}.json`);
-  await writeFile(resultPath, JSON.stringify(result, null, 2));
-  if (opts.json) await writeFile(opts.json, JSON.stringify(result, null, 2));
-  log(`raw results: ${resultPath}`);
-  if (opts.docs) {
+  if (docs) {
     const notes = await readFile(join(repo, 'bench', 'notes.md'), 'utf8').catch(() => '');
     const section = benchmarkSection({
-      machine, command: 'bash bench/run.sh', plan: tPlan, versions: await versions(), tftp, tftpServers: serverNames, http, notes, peerbootNote,
+      machine, command: 'bash bench/run.sh', plan: result.plan.tftp, versions: await versions(), tftp, tftpServers: serverNames, http, notes,
+      peerbootNote: result.peerbootNote,
     });
     await writeSection(join(repo, 'docs', 'benchmarks.md'), section);
     log('wrote docs/benchmarks.md (section "Boot transfer speed")');
   }
-  return failed > 0 ? 1 : 0;
+  return failed;
 }
+
 
 main().then((code) => {
   cleanupSync();

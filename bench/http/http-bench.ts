@@ -114,8 +114,8 @@ export async function runHttpBench(o: HttpBenchOptions): Promise<HttpRowResult[]
   return results;
 }
 
-function curlArgv(client: HttpRowPlan['client'], url: string, local: string, size: number): string[] {
-  if (client === 'curl') return ['curl', '-sS', '--fail', '-o', local, url];
+function curlArgv(client: HttpRowPlan['client'], url: string, local: string, size: number, source?: string): string[] {
+  if (client === 'curl') return ['curl', '-sS', '--fail', ...(source ? ['--interface', source] : []), '-o', local, url];
   // Two Range requests (RFC 9110 §14): the first half, then the rest appended.
   const half = Math.floor(size / 2);
   return ['sh', '-c', `curl -sS --fail -r 0-${half - 1} -o '${local}' '${url}' && curl -sS --fail -r ${half}- '${url}' >> '${local}'`];
@@ -140,9 +140,11 @@ async function runHttpRow(o: HttpBenchOptions, row: HttpRowPlan, net: LoopbackNe
         if (!r.ok) { cell.failures++; cell.errors.push(r.error ?? '?'); }
         o.log(`   ${row.client.padEnd(10)} ${row.file.padEnd(13)} ${server.name.padEnd(9)} ${r.ok ? `${(file.size / 1e6 / r.seconds).toFixed(1).padStart(7)} MB/s` : `FAILED: ${r.error}`}`);
       } else {
+        const sources: string[] = [];
+        for (let i = 0; i < row.concurrency; i++) sources.push(await net.clientSource(i));
         const s = await storm({
           n: row.concurrency, expect: file, timeoutMs: 240_000,
-          argvFor: (i) => inNetns(net.clientNs, curlArgv(row.client, url, join(o.outDir, `${tag}-${i}.bin`), file.size)),
+          argvFor: (i) => inNetns(net.clientNs, curlArgv(row.client, url, join(o.outDir, `${tag}-${i}.bin`), file.size, sources[i])),
           localFor: (i) => join(o.outDir, `${tag}-${i}.bin`),
         });
         cell.mbps.push(s.aggregateMBps);
@@ -163,7 +165,7 @@ async function runHttpRow(o: HttpBenchOptions, row: HttpRowPlan, net: LoopbackNe
   let ratio: HttpRowResult['ratio'];
   if (peer && nginx) {
     const perRound = peer.mbps.map((v, i) => ((nginx.mbps[i] ?? 0) > 0 ? v / (nginx.mbps[i] as number) : NaN));
-    ratio = { median: median(perRound.filter(Number.isFinite)), perRound };
+    ratio = { median: median(nginx.mbps) > 0 ? median(peer.mbps) / median(nginx.mbps) : NaN, perRound };
   }
   const where = `HTTP ${row.net} ${row.file} ${row.client}${row.concurrency > 1 ? ` ×${row.concurrency}` : ''}`;
   const targets: TargetCheck[] = [{

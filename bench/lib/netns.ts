@@ -20,6 +20,8 @@ export interface LoopbackNet {
   serverNs: string;
   clientNs: string;
   serverIp: string;
+  /** Source address of simulated machine i in a storm (all of 127/8 is local on Linux). */
+  clientSource(i: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,8 @@ export interface PathNet {
   delayUs: number;
   /** Drop N per 1000 packets in each direction (0 removes the rule). */
   setLossPerMille(n: number): Promise<void>;
+  /** Source address of simulated machine i in a storm (added to the client's link on first use; i < 240). */
+  clientSource(i: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -69,7 +73,8 @@ export async function createLoopbackNet(): Promise<LoopbackNet> {
     await delNs(ns);
     throw err;
   }
-  return { kind: 'loopback', ns, serverNs: ns, clientNs: ns, serverIp: '127.0.0.1', close: () => delNs(ns) };
+  const clientSource = (i: number) => Promise.resolve(`127.1.${i >> 8}.${(i & 0xff) + 1}`);
+  return { kind: 'loopback', ns, serverNs: ns, clientNs: ns, serverIp: '127.0.0.1', clientSource, close: () => delNs(ns) };
 }
 
 export async function createPathNet(options: { delayUs: number; delayLineBin: string }): Promise<PathNet> {
@@ -124,8 +129,18 @@ export async function createPathNet(options: { delayUs: number; delayLineBin: st
     const rules = `add table inet pbbloss; add chain inet pbbloss lossy { type filter hook forward priority 0; }; add rule inet pbbloss lossy iifname "${tun}" numgen random mod 1000 < ${n} drop`;
     await must(inNetns(m, ['nft', rules]));
   };
+  const added = new Set<number>();
+  const clientSource = async (i: number) => {
+    if (i >= 240) throw new Error('at most 240 client addresses on the path network');
+    const address = `10.231.1.${10 + i}`;
+    if (!added.has(i)) {
+      await must(['ip', '-n', c, 'addr', 'add', `${address}/24`, 'dev', `${c}0`]);
+      added.add(i);
+    }
+    return address;
+  };
   return {
     kind: 'path', serverNs: s, clientNs: c, middleNs: m, serverIp: '10.231.2.2', clientIp: '10.231.1.2',
-    delayUs: options.delayUs, setLossPerMille, close,
+    delayUs: options.delayUs, setLossPerMille, clientSource, close,
   };
 }

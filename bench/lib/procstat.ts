@@ -1,8 +1,9 @@
 /**
  * What a server process costs, read from /proc (Linux): CPU seconds (utime+stime of the process and
  * of its live descendants, plus cutime+cstime of children it already reaped: in.tftpd forks one
- * child per transfer, nginx has workers) and peak resident memory of the whole process tree
- * (sampled sum of VmRSS, and the root's VmHWM, which `echo 5 > clear_refs` resets between rows).
+ * child per transfer, nginx has workers) and peak memory: for a single process its VmHWM (which
+ * `echo 5 > clear_refs` resets between rows); for a process tree the sampled sum of PSS (RSS would
+ * count the pages a forked child shares with its parent once per child).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -56,9 +57,17 @@ function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** Sum of VmRSS over the tree, bytes. */
+function pssKiB(pid: number): number {
+  const text = readText(`/proc/${pid}/smaps_rollup`);
+  const m = text === null ? null : /^Pss:\s+(\d+) kB/m.exec(text);
+  return m ? Number(m[1]) : statusKiB(pid, 'VmRSS');
+}
+
+/** Memory of the tree, bytes: VmRSS of a lone process, else the sum of PSS. */
 export function treeRssBytes(pid: number): number {
-  return processTree(pid).reduce((sum, p) => sum + statusKiB(p, 'VmRSS') * 1024, 0);
+  const tree = processTree(pid);
+  if (tree.length === 1) return statusKiB(pid, 'VmRSS') * 1024;
+  return tree.reduce((sum, p) => sum + pssKiB(p) * 1024, 0);
 }
 
 /** Tracks the peak memory of a process tree between start() and stop(). */
@@ -81,7 +90,7 @@ export class PeakRssSampler {
     this.#timer.unref();
   }
 
-  /** Peak bytes: the larger of the sampled tree sum and the root's exact VmHWM. */
+  /** Peak bytes: the larger of the sampled tree memory and the root's exact VmHWM. */
   stop(): number {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;

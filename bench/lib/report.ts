@@ -49,7 +49,7 @@ export function tftpTables(rows: RowResult[], servers: string[]): string {
   for (const g of groups) {
     const gr = rows.filter((r) => r.group === g);
     out.push(`#### TFTP: ${g}`, '');
-    out.push('Median MB/s (10^6 bytes/s) of the rounds; storms: aggregate of all clients. Ratio: peerboot ÷ best other server in the same round (lock-step at one client: the C servers; otherwise every anchor), median over rounds.', '');
+    out.push('Median MB/s (10^6 bytes/s) of the rounds; storms: aggregate of all clients. Ratio: peerboot\'s median ÷ the best other server\'s median, same client, same run (lock-step at one client: against the C servers; otherwise against every anchor).', '');
     out.push(table(
       ['client', 'file', 'clients', ...servers, 'peerboot ÷ best'],
       gr.map((r) => [
@@ -58,7 +58,7 @@ export function tftpTables(rows: RowResult[], servers: string[]): string {
         r.ratio ? `${fmt(r.ratio.median, 2)}× vs ${r.ratio.bestName}` : 'n/a',
       ]),
     ));
-    out.push('', 'Server cost in the same rows: peak RSS of the whole process tree (MiB) / CPU seconds per round.', '');
+    out.push('', 'Server cost in the same rows: peak memory (MiB; VmHWM, or summed PSS for forking servers) / CPU seconds per round (cgroup: includes forked children).', '');
     out.push(table(
       ['client', 'clients', ...servers],
       gr.map((r) => [r.client, String(r.concurrency), ...servers.map((s) => {
@@ -134,9 +134,10 @@ export function benchmarkSection(i: SectionInput): string {
     '',
     '- Files: random bytes, 256 KiB, 1, 4, 32 and 300 MiB, generated once (`.cache/bench/files`), sha256 recorded; every download is checked (size and sha256) and a mismatch counts as a failed download.',
     `- Networks, all in namespaces the bench creates: **loopback** (client and servers on 127.0.0.1 of one namespace); **path**: client ns ⇄ veth ⇄ router ns ⇄ veth ⇄ server ns, where the router sends every packet through bench/net/delay-line, a TUN device that holds each packet ${i.plan.delayUs} µs in each direction (+${(2 * i.plan.delayUs) / 1000} ms RTT, like \`netem delay 1ms\` on one end; this kernel has no netem), and **loss**: the same path plus nftables \`numgen random mod 1000 < ${i.plan.lossPerMille} drop\` in each direction.`,
-    `- ${i.plan.rounds} rounds per row; in each round every server serves the same client once (storms: N clients started together), the server order rotating between rounds. MB/s = 10^6 bytes/s, from client start to client exit.`,
-    '- Server cost per row: peak RSS of the server\'s process tree (VmHWM reset through clear_refs, plus a 50 ms sampled sum over forked children and workers), CPU seconds from /proc (utime+stime, including reaped children).',
-    '- Smaller files where the full ones would not fit the time budget: over the 1 ms path a lock-step download at 1468-byte blocks runs at ≈ 1.4 MB/s (32 MiB would take 24 s, and tftpd-hpa 5.2 and dnsmasq 2.90 do not implement windowsize, so they are lock-step for every client); with loss every anchor waits out fixed retransmit timeouts of 1–6 s per lost packet, so 256 KiB (≈ 2 loss events per download) is enough to show a stall; storms use 4 MiB per client.',
+    `- ${i.plan.rounds} rounds per row; in each round every server serves the same client once (storms: N clients started together, each from its own source address, as N machines would be: peerboot allows 16 transfers per client address), the server order rotating between rounds. MB/s = 10^6 bytes/s, from client start to client exit. Ratio = peerboot's median ÷ the best other server's median in the same run.`,
+    '- Server cost per row: peak memory (VmHWM reset through clear_refs for single-process servers; for in.tftpd\'s per-transfer children and nginx\'s workers the peak of the summed PSS, sampled every 50 ms) and CPU seconds (the server\'s own cgroup, so forked children count).',
+    '- Anchors run with their defaults except the concurrency caps (dnsmasq --tftp-max=1000, atftpd --maxthread 1000). tftpd-hpa 5.2 and dnsmasq 2.90 (Debian 12) do not implement windowsize: windowed clients fall back to lock-step with them. The tftp-hpa 5.2 client sends no options (512-byte blocks, like a legacy PXE ROM).',
+    '- Smaller files where the full ones would not fit the time budget: over the 1 ms path a lock-step download at 1468-byte blocks runs at ≈ 1.4 MB/s (32 MiB would take 24 s, and tftpd-hpa 5.2 and dnsmasq 2.90 do not implement windowsize, so they are lock-step for every client); with loss every anchor waits out fixed retransmit timeouts of 1–6 s per lost packet, so 256 KiB (≈ 2 loss events per download) is enough to show a stall; storms use 4 MiB (50 clients) and 1 MiB (200 clients) per client.',
     '',
     '### Results',
     '',

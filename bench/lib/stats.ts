@@ -9,6 +9,8 @@ export function median(values: readonly number[]): number {
 
 export function fmt(n: number, digits = 1): string {
   if (!Number.isFinite(n)) return '–';
+  // Small values keep two significant digits (a lossy download at 0.04 MB/s is not "0.0").
+  if (n !== 0 && Math.abs(n) < 1 && digits < 2) return n.toPrecision(2);
   return n.toFixed(digits);
 }
 

@@ -9,6 +9,8 @@ export interface TftpClientSpec {
   name: string;
   mode: 'lockstep' | 'windowed';
   argv(ip: string, port: number, remote: string, local: string): string[];
+  /** The same download from a chosen local source address (storms: one address per simulated machine). */
+  argvFrom?(source: string, ip: string, port: number, remote: string, local: string): string[];
 }
 
 export const tftpClients: TftpClientSpec[] = [
@@ -16,6 +18,7 @@ export const tftpClients: TftpClientSpec[] = [
     name: 'curl',
     mode: 'lockstep',
     argv: (ip, port, remote, local) => ['curl', '-sS', '--tftp-blksize', '1468', '-o', local, `tftp://${ip}:${port}/${remote}`],
+    argvFrom: (source, ip, port, remote, local) => ['curl', '-sS', '--interface', source, '--tftp-blksize', '1468', '-o', local, `tftp://${ip}:${port}/${remote}`],
   },
   {
     name: 'busybox',
