@@ -264,5 +264,14 @@ test('admin logs in, drags a collection into the targets, clicks Enable, and the
   await waitFor('the agent still serving after the restart', async () => (await agentRow.locator('[data-state]').getAttribute('data-state')) === 'serving', 30_000);
   await shot('10-connection-restored.png');
 
+  // Every other page loads without an error state (screenshots for the record).
+  for (const [i, title] of ['Collections', 'Deployments', 'Packages & profiles', 'Boot events'].entries()) {
+    await nav(title);
+    await page.getByRole('heading', { name: title, level: 1 }).waitFor();
+    await page.waitForFunction(() => !document.querySelector('.state-loading'), undefined, { timeout: 15_000 });
+    assert.equal(await page.locator('.state-error').count(), 0, `${title} shows no load error`);
+    await shot(`${String(11 + i)}-${title.toLowerCase().replace(/[^a-z]+/g, '-')}.png`);
+  }
+
   assert.deepEqual(errors, [], 'no uncaught errors in the page');
 });

@@ -25,3 +25,14 @@ export function outcomeOf(kind: string): BootOutcome {
   if (kind === 'dhcpOffer' || /Started$|Offer$|Request$/.test(kind)) return 'offered';
   return 'other';
 }
+
+/** RFC 4578 §2.1 / IANA "Processor Architecture Types" (DHCP option 93), the values PXE clients send. */
+const archNames: Record<number, string> = {
+  0: 'BIOS', 6: 'UEFI x86', 7: 'UEFI x64', 9: 'UEFI x64', 10: 'UEFI ARM32', 11: 'UEFI ARM64', 15: 'HTTP x86', 16: 'HTTP x64', 18: 'HTTP ARM32', 19: 'HTTP ARM64',
+};
+
+/** "UEFI x64 (7)", or the number alone when unknown. */
+export function archLabel(arch: number): string {
+  const name = archNames[arch];
+  return name ? `${name} (${arch})` : String(arch);
+}

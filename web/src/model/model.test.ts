@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { agent, coverage } from '../testing/fixtures.js';
 import { agentStateOf, formatAgo, formatBytes } from './agent-state.js';
 import { bootHistogram } from './boot-histogram.js';
-import { outcomeOf } from './boot-outcome.js';
+import { archLabel, outcomeOf } from './boot-outcome.js';
 import { coverageView } from './coverage-view.js';
 import { cidrContains, ipv4ToNumber } from './ipv4.js';
 import { packageProgress } from './package-progress.js';
@@ -78,6 +78,13 @@ describe('boot events', () => {
     ['transferCompleted', 'served'], ['transferFailed', 'failed'], ['tftpTimeout', 'failed'], ['dhcpOffer', 'offered'],
     ['transferStarted', 'offered'], ['dhcpIgnored', 'ignored'], ['rogueResponder', 'alert'], ['duplicateResponder', 'alert'], ['electionWon', 'other'],
   ])('%s is %s', (kind, outcome) => expect(outcomeOf(kind)).toBe(outcome));
+
+  test('client architectures by name (RFC 4578 option 93)', () => {
+    expect(archLabel(0)).toBe('BIOS (0)');
+    expect(archLabel(7)).toBe('UEFI x64 (7)');
+    expect(archLabel(11)).toBe('UEFI ARM64 (11)');
+    expect(archLabel(4242)).toBe('4242');
+  });
 
   test('histogram: 24 hourly buckets ending now, by outcome; older and future events left out', () => {
     const events = [

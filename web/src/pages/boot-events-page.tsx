@@ -11,7 +11,7 @@ import { fieldMessage, formMessage } from '../api/field-errors.js';
 import { useQuery } from '../api/use-query.js';
 import { Field, FormError } from '../components/field.js';
 import { Empty, LoadError, Loading } from '../components/state-views.js';
-import { outcomeLabels, outcomeOf, type BootOutcome } from '../model/boot-outcome.js';
+import { archLabel, outcomeLabels, outcomeOf, type BootOutcome } from '../model/boot-outcome.js';
 import { useRoute } from '../route.js';
 import { FeedBadge, timeOf } from './overview-page.js';
 
@@ -93,7 +93,7 @@ export function BootEventsPage(props: { params: URLSearchParams }) {
                       <td><span className={`outcome outcome-${outcomeOf(e.kind)}`}>{outcomeLabels[outcomeOf(e.kind)]}</span></td>
                       <td className="mono">{e.kind}</td>
                       <td className="mono">{e.mac ? <button type="button" className="link-button mono" onClick={() => set({ mac: e.mac })} title="Show only this MAC">{e.mac}</button> : '—'}</td>
-                      <td>{e.arch ?? '—'}</td>
+                      <td>{e.arch !== undefined ? archLabel(e.arch) : '—'}</td>
                       <td className="mono">{e.file ?? '—'}{e.bytes !== undefined ? <span className="muted"> · {e.bytes} B{e.durationMs !== undefined ? ` in ${e.durationMs} ms` : ''}</span> : null}</td>
                       <td>{e.siteId ? siteNames.get(e.siteId) ?? e.siteId : '—'}</td>
                       <td>{hostnames.get(e.agentId) ?? e.agentId}</td>
