@@ -29,7 +29,7 @@ const skip = blocked !== null && !process.env.CI ? blocked : false;
 interface Offer { t: number; from: string; serverId: string | null; file: string; mac: string }
 
 let lab: AgentLab;
-let offers: Offer[] = [];
+const offers: Offer[] = [];
 let packageId = '';
 const failovers: Array<{ kind: string; ms: number }> = [];
 
