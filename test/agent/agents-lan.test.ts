@@ -18,8 +18,8 @@ import { after, before, describe, test } from 'node:test';
 import { repoRoot } from '../../src/lab/boot-root.js';
 import { missingLabPrerequisites } from '../../src/lab/preflight.js';
 import type { LabPeer } from '../../src/lab/lab-network.js';
-import { AgentLab, type LogEntry } from './support/agent-lab.js';
-import { enableSubnet, enrollmentToken, importProfilePackage } from './support/control-plane.js';
+import { AgentLab, agentBundleArgv, type LogEntry } from '../../src/lab/agent-branch.js';
+import { enableSubnet, enrollmentToken, importProfilePackage } from '../../src/lab/control-plane-setup.js';
 
 const resultsDir = join(repoRoot(), 'test-results', 'agent');
 const problems = missingLabPrerequisites({ needKernel: false });
@@ -71,7 +71,7 @@ describe('agents on one LAN: election, failover, server down, rogue detection', 
     const workDir = join(resultsDir, 'lan');
     rmSync(workDir, { recursive: true, force: true });
     mkdirSync(workDir, { recursive: true });
-    lab = await AgentLab.create({ workDir, agents: 3 });
+    lab = await AgentLab.create({ workDir, agents: 3, agentArgv: agentBundleArgv(join(workDir, 'bundle')) });
     await lab.startServer();
     const token = await enrollmentToken(lab.admin);
     const pkg = await importProfilePackage(lab.admin, { name: 'lan-test', kind: 'linux', kernel: 'vmlinuz', initrd: ['initrd.gz'], cmdline: 'console=ttyS0' }, {

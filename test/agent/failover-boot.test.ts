@@ -27,8 +27,8 @@ import type { PacketWatch } from '../../src/lab/packet-watch.js';
 import { missingLabPrerequisites } from '../../src/lab/preflight.js';
 import { LAB_VM_MAC, type VmFirmware } from '../../src/lab/qemu-vm.js';
 import { parseBootedMarker } from '../../src/lab/serial-log.js';
-import { AgentLab } from './support/agent-lab.js';
-import { deployToMachine, enableSubnet, enrollmentToken, importProfilePackage } from './support/control-plane.js';
+import { AgentLab, agentBundleArgv } from '../../src/lab/agent-branch.js';
+import { deployToMachine, enableSubnet, enrollmentToken, importProfilePackage } from '../../src/lab/control-plane-setup.js';
 
 const resultsDir = join(repoRoot(), 'test-results', 'agent');
 const problems = missingLabPrerequisites({ needKernel: true });
@@ -131,7 +131,7 @@ describe('firmware boots through the agents while the active one dies', { skip }
     const workDir = join(resultsDir, 'failover-boot');
     rmSync(workDir, { recursive: true, force: true });
     mkdirSync(workDir, { recursive: true });
-    lab = await AgentLab.create({ workDir, agents: 3 });
+    lab = await AgentLab.create({ workDir, agents: 3, agentArgv: agentBundleArgv(join(workDir, 'bundle')) });
     await lab.lab.startDhcpServer();
     watch = await lab.lab.startPacketWatch();
     await lab.startServer();

@@ -18,7 +18,7 @@ import { Counters } from '../../src/platform/counters.js';
 import { memoryLogger, silentLogger } from '../../src/platform/logger.js';
 import { defaultServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { adminClient, enableSubnet, enrollmentToken } from './support/control-plane.js';
+import { adminClient, enableSubnet, enrollmentToken } from '../../src/lab/control-plane-setup.js';
 
 let dir: string;
 let server: RunningServer;

@@ -1,20 +1,21 @@
 /**
- * A branch office in network namespaces for the agent's system tests: the firmware lab's switch
- * (src/lab, `peers` peer namespaces on one bridge), a real `peerboot server` process in the DHCP
- * namespace (10.77.0.2:8470, where the corporate servers live), and `peerboot agent` processes (the
- * single-file bundle, built once per run) in the peer namespaces. The test, in the root namespace,
- * reaches the server's API through a Unix-socket bridge (unix-bridge.mjs); nothing crosses into
- * the root namespace's network. Every process is tracked by the lab and stopped by PID.
+ * A branch office in network namespaces, for `peerboot demo --branch` and the agent's system tests:
+ * the firmware lab's switch (lab.ts, `agents` peer namespaces on one bridge), a real `peerboot
+ * server` process in the DHCP namespace (10.77.0.2:8470, where the corporate servers live), and
+ * `peerboot agent` processes in the peer namespaces. The caller, in the root namespace, reaches the
+ * server's API through a Unix-socket bridge (a tiny Node program run inside the namespace, given
+ * inline); nothing crosses into the root namespace's network. Every process is tracked by the lab
+ * and stopped by PID.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient } from '../../../src/contract/client.js';
-import { repoRoot } from '../../../src/lab/boot-root.js';
-import { Lab, peerbootCliArgv } from '../../../src/lab/lab.js';
-import type { LabProcess } from '../../../src/lab/lab-processes.js';
-import { adminClient, parseInitialAdmin } from './control-plane.js';
-import { unixSocketFetch } from './unix-fetch.js';
+import { ApiClient } from '../contract/client.js';
+import { repoRoot } from './boot-root.js';
+import { adminClient, parseInitialAdmin } from './control-plane-setup.js';
+import { Lab, peerbootCliArgv } from './lab.js';
+import type { LabProcess } from './lab-processes.js';
+import { unixSocketFetch } from './unix-socket-fetch.js';
 
 export const SERVER_IP = '10.77.0.2';
 export const SERVER_PORT = 8470;
@@ -46,17 +47,31 @@ function parseLine(line: string): LogEntry | null {
   return { msg: t };
 }
 
-/** Builds the agent bundle once per test process (esbuild, < 1 s). */
-let bundlePath: string | null = null;
-export function agentBundle(dir: string): string {
-  if (bundlePath && existsSync(bundlePath)) return bundlePath;
+/** Builds the single-file agent bundle into `dir` (esbuild, about a second); returns the argv that runs it. */
+export function agentBundleArgv(dir: string): string[] {
   mkdirSync(dir, { recursive: true });
   const out = join(dir, 'peerboot-agent.mjs');
-  const r = spawnSync(process.execPath, [join(repoRoot(), 'packaging', 'build-agent.mjs'), out], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building the agent bundle failed: ${r.stderr || r.stdout}`);
-  bundlePath = out;
-  return out;
+  if (!existsSync(out)) {
+    const r = spawnSync(process.execPath, [join(repoRoot(), 'packaging', 'build-agent.mjs'), out], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`building the agent bundle failed: ${r.stderr || r.stdout}`);
+  }
+  return [process.execPath, out];
 }
+
+/** The Unix-socket → TCP bridge, run with `node -e` inside the server's namespace. */
+const BRIDGE_SOURCE = `
+const net = require('node:net'); const fs = require('node:fs');
+const [socketPath, host, port] = process.argv.slice(1);
+try { fs.rmSync(socketPath, { force: true }); } catch {}
+const server = net.createServer((c) => {
+  const u = net.connect({ host, port: Number(port) });
+  c.pipe(u).pipe(c);
+  const close = () => { c.destroy(); u.destroy(); };
+  c.on('error', close); u.on('error', close);
+});
+server.listen(socketPath);
+process.on('SIGTERM', () => { server.close(); try { fs.rmSync(socketPath, { force: true }); } catch {} process.exit(0); });
+`;
 
 export class AgentLab {
   readonly agents = new Map<number, AgentRun>();
@@ -67,13 +82,17 @@ export class AgentLab {
   #agentArgs: string[] = [];
   readonly serverLog: LogEntry[] = [];
 
-  private constructor(readonly lab: Lab, readonly workDir: string) {
+  private constructor(readonly lab: Lab, readonly workDir: string, readonly agentArgv: string[]) {
     this.bridgeSocket = join(workDir, 'server-api.sock');
   }
 
-  static async create(o: { workDir: string; agents: number; log?: (m: string) => void }): Promise<AgentLab> {
+  /**
+   * @param agentArgv how to run the agent: default `peerboot agent` through this checkout's CLI;
+   *   tests pass agentBundleArgv() to run the single-file bundle.
+   */
+  static async create(o: { workDir: string; agents: number; agentArgv?: string[]; log?: (m: string) => void }): Promise<AgentLab> {
     const lab = await Lab.create({ workDir: o.workDir, peers: o.agents, ...(o.log ? { log: o.log } : {}) });
-    return new AgentLab(lab, o.workDir);
+    return new AgentLab(lab, o.workDir, o.agentArgv ?? [...peerbootCliArgv(), 'agent']);
   }
 
   get fetch(): typeof fetch {
@@ -92,7 +111,7 @@ export class AgentLab {
     if (!this.#bridge || this.#bridge.exit) {
       this.#bridge = this.lab.tracker.start({
         name: 'api-bridge', netns: this.lab.plan.dhcpNs,
-        argv: [process.execPath, join(repoRoot(), 'test', 'agent', 'support', 'unix-bridge.mjs'), this.bridgeSocket, SERVER_IP, String(SERVER_PORT)],
+        argv: [process.execPath, '-e', BRIDGE_SOURCE, this.bridgeSocket, SERVER_IP, String(SERVER_PORT)],
       });
     }
     const anon = new ApiClient({ baseUrl: SERVER_URL, fetch: this.fetch });
@@ -124,14 +143,14 @@ export class AgentLab {
     this.#agentArgs = args;
   }
 
-  /** Starts `peerboot-agent` in peer namespace `index` (1-based); its data dir survives restarts. */
+  /** Starts an agent in peer namespace `index` (1-based); its data dir survives restarts. */
   startAgent(index: number, extra: string[] = []): AgentRun {
     const peer = this.lab.peer(index);
     const dataDir = join(this.workDir, `agent-${index}`);
     const log: LogEntry[] = [];
     const proc = this.lab.tracker.start({
       name: `agent-${index}-${Date.now()}`, netns: peer.netns, cwd: repoRoot(),
-      argv: [process.execPath, agentBundle(join(this.workDir, 'bundle')), '--server', SERVER_URL, '--data-dir', dataDir, '--interface', 'eth0', ...this.#agentArgs, ...extra],
+      argv: [...this.agentArgv, '--server', SERVER_URL, '--data-dir', dataDir, '--interface', 'eth0', ...this.#agentArgs, ...extra],
       onStdoutLine: (l) => { const e = parseLine(l); if (e) log.push(e); },
       onStderrLine: (l) => { const e = parseLine(l); if (e) log.push({ ...e, stderr: true }); },
     });

@@ -1,6 +1,7 @@
 /**
- * A `fetch` for the typed API client that talks HTTP/1.1 over a Unix socket (see unix-bridge.mjs):
- * enough for JSON and binary calls (method, headers, body, status, response headers and bytes).
+ * A `fetch` for the typed API client that talks HTTP/1.1 over a Unix socket (the branch lab's
+ * bridge into its server namespace, agent-branch.ts): enough for JSON and binary calls (method,
+ * headers, body, status, response headers and bytes). No streaming.
  */
 import { request } from 'node:http';
 
