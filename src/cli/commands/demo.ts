@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bootTimeline, describeBootPath, formatTimeline } from '../../lab/boot-timeline.js';
 import { buildBootRoot } from '../../lab/boot-root.js';
+import { runBranchDemo } from '../../lab/branch-demo.js';
 import { Narrator } from '../../lab/demo-narration.js';
 import { Lab } from '../../lab/lab.js';
 import { missingLabPrerequisites } from '../../lab/preflight.js';
@@ -19,7 +20,7 @@ import { LAB_VM_MAC, type VmFirmware } from '../../lab/qemu-vm.js';
 import { BOOTED_MARKER, parseBootedMarker } from '../../lab/serial-log.js';
 import { UsageError, type Command } from '../command.js';
 
-const usage = `Usage: peerboot demo [--firmware bios|uefi] [--transport http|tftp] [--timeout SECONDS] [--keep-logs]
+const usage = `Usage: peerboot demo [--firmware bios|uefi] [--transport http|tftp] [--timeout SECONDS] [--keep-logs] [--branch]
 
 Builds a throw-away lab on this machine and shows a machine PXE-booting through peerboot:
   - a virtual switch and three network namespaces (10.77.0.0/24, no link to your networks),
@@ -32,6 +33,9 @@ It prints each step as it happens and the time from power-on to Linux, then remo
   --transport http|tftp  how the kernel and initrd travel after iPXE starts (default http: faster)
   --timeout SECONDS      give up after this long (default 240)
   --keep-logs            keep the lab's logs (responder JSON log, serial console, packets) afterwards
+  --branch               a whole branch instead: peerboot server + three machines running 'peerboot agent',
+                         Enable through the API, a machine boots through the elected agent, then that
+                         agent is switched off and a second machine boots through the standby
 
 Needs root (network namespaces, a tap device) and the lab packages: run 'bash scripts/demo.sh',
 which installs them first. Exits 0 when the VM printed its boot marker, 1 otherwise.
@@ -53,6 +57,7 @@ export const demoCommand: Command = {
           transport: { type: 'string', default: 'http' },
           timeout: { type: 'string', default: '240' },
           'keep-logs': { type: 'boolean', default: false },
+          branch: { type: 'boolean', default: false },
         },
         strict: true,
         allowPositionals: false,
@@ -69,6 +74,7 @@ export const demoCommand: Command = {
 
     const problems = missingLabPrerequisites({ needKernel: true });
     if (problems.length > 0) throw new UsageError(problems.join('; '), 1);
+    if (values.branch) return runBranchDemo({ firmware, timeoutMs: timeoutS * 1000, keepLogs: values['keep-logs'] ?? false });
 
     return runDemo({ firmware, transport, timeoutMs: timeoutS * 1000, keepLogs: values['keep-logs'] ?? false });
   },
