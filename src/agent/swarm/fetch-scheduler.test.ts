@@ -38,7 +38,7 @@ const sources = (effects: SchedulerEffect[]) => fetches(effects).map((f) => `${f
 
 describe('FetchScheduler', () => {
   it('listens before deciding, then the lone agent fetches over the WAN in chunk order, bounded', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0);
+    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0, { config: { wanFetchesMax: 2 } });
     assert.deepEqual(fetches(s.setPackages([pkgOf('p', 5)], 0)), [], 'nothing while listening');
     assert.equal(s.nextWakeAtMs(0), 1600);
     const e = s.tick(1600);
@@ -60,8 +60,8 @@ describe('FetchScheduler', () => {
   });
 
   it('only the best-ranked of two fresh agents fetches over the WAN; the other waits and copies', () => {
-    const a = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0);
-    const b = new FetchScheduler({ agentId: 'a2', weight: 300 }, 0);
+    const a = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0, { config: { wanFetchesMax: 2 } });
+    const b = new FetchScheduler({ agentId: 'a2', weight: 300 }, 0, { config: { wanFetchesMax: 2 } });
     a.setPackages([pkgOf('p', 4)], 0);
     b.setPackages([pkgOf('p', 4)], 0);
     a.view.update(haveOf('a2', [{ id: 'p', count: 4, held: [] }]), '10.0.0.2', 1000);

@@ -42,7 +42,7 @@ export interface SchedulerConfig {
 export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
   peerFetchesMax: 4,
   peerFetchesPerPeerMax: 2,
-  wanFetchesMax: 2,
+  wanFetchesMax: 3,
   listenBeforeWanMs: 1600,
   peerRetryAfterMs: 2000,
   wanRetryMs: [1000, 30_000],

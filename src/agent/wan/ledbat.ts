@@ -21,8 +21,8 @@
  *                   2 × TARGET also halve per RTT (LEDBAT++, draft-irtf-iccrg-ledbat-plus-plus:
  *                   linear steps alone are too slow to make room for a TCP flow); never below
  *                   2 MSS per RTT (§2.4.2's minimum cwnd)
- *   app-limited     the rate never grows past twice what was actually received in the last second
- *                   (§2.4.2 "max_allowed_cwnd": no credit for bytes not sent)
+ *   app-limited     the rate never grows past four times what the last second carried (§2.4.2
+ *                   "max_allowed_cwnd": no credit for bytes the sender had no reason to send)
  * Pure: time and samples are passed in.
  */
 
@@ -36,7 +36,7 @@ export interface LedbatConfig {
   /** CURRENT_FILTER in samples. Default 2 (samples come every ~50 ms). */
   currentFilter: number;
   mssBytes: number;
-  /** Starting rate. Default 64 KiB/s. */
+  /** Starting rate. Default 256 KiB/s (about TCP's 10-segment initial window per 40 ms RTT). */
   initialRateBytesPerSecond: number;
   /** Absolute floor whatever the RTT. Default 16 KiB/s. */
   minRateBytesPerSecond: number;
@@ -50,7 +50,7 @@ export const DEFAULT_LEDBAT_CONFIG: LedbatConfig = {
   baseHistoryMinutes: 10,
   currentFilter: 2,
   mssBytes: 1448,
-  initialRateBytesPerSecond: 64 * 1024,
+  initialRateBytesPerSecond: 256 * 1024,
   minRateBytesPerSecond: 16 * 1024,
   maxRateBytesPerSecond: Infinity,
 };
@@ -143,7 +143,8 @@ export class LedbatController {
         if (queuing >= target / 2) this.#slowStart = false;
         rate += this.config.gain * offTarget * (this.config.mssBytes / (rttMs / 1000)) * rtts;
       }
-      rate = Math.min(rate, Math.max(this.#rate, this.#appLimit(nowMs)));
+      // Application-limited: no credit beyond four times what the last second actually carried.
+      rate = Math.min(rate, Math.max(this.#rate, 4 * this.#receivedLastSecond(nowMs)));
     } else {
       this.#slowStart = false;
       // RFC 6817's linear decrease (off_target < 0), plus LEDBAT++'s multiplicative cut once the
@@ -159,9 +160,8 @@ export class LedbatController {
     return this.reading();
   }
 
-  #appLimit(nowMs: number): number {
-    const bytes = this.#received.filter((r) => r.atMs >= nowMs - THROUGHPUT_WINDOW_MS).reduce((n, r) => n + r.bytes, 0);
-    return Math.max(this.config.initialRateBytesPerSecond, 2 * bytes * (1000 / THROUGHPUT_WINDOW_MS));
+  #receivedLastSecond(nowMs: number): number {
+    return this.#received.filter((r) => r.atMs > nowMs - THROUGHPUT_WINDOW_MS).reduce((n, r) => n + r.bytes, 0) * (1000 / THROUGHPUT_WINDOW_MS);
   }
 
   #recordBase(delayMs: number, nowMs: number): void {
