@@ -43,6 +43,8 @@ fi
 
 # A Linux kernel for the lab machines to boot: Debian's cloud kernel, downloaded, never installed.
 bash scripts/fetch-lab-kernel.sh
+# Debian's signed Secure Boot chain (shim, GRUB network image), downloaded, never installed.
+bash scripts/fetch-lab-secureboot.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
