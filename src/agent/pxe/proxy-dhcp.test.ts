@@ -15,6 +15,7 @@ import {
   isIpxeBinaryName,
   normalizeMac,
   staticBootPolicy,
+  WINDOWS_BCD_PATH_OPTION,
   type ProxyDhcpConfig,
   type ProxyDhcpContext,
   type ProxyDhcpDecision,
@@ -433,4 +434,76 @@ test('property: any decodable mutation of the fixtures yields a decision, never 
     decided++;
   }
   assert.ok(decided > 1000, `only ${decided} mutations decoded`);
+});
+
+// ---- §5 Windows profile: backslash NBP paths, option 252, abortpxe; §3 architecture-exact -------
+
+function windowsConfig(extra: Partial<Parameters<typeof staticBootPolicy>[0]> = {}): ProxyDhcpConfig {
+  return {
+    select: staticBootPolicy({
+      biosFile: '\\Boot\\x86\\pxeboot.n12', uefiX64File: '\\Boot\\x64\\bootmgfw.efi', bcdPath: '\\Boot\\BCD',
+      allow: { kind: 'unknown' }, ...extra,
+    }),
+  };
+}
+const option252 = (d: { reply: DhcpPacket }) => d.reply.options.get(WINDOWS_BCD_PATH_OPTION);
+
+test('Windows BIOS profile: the backslash NBP path goes into `file` byte for byte, 252 = BCD path + NUL', () => {
+  for (const [req, ctx] of [[biosPxeDiscover, on67], [edit(biosPxeDiscover, [[53, Uint8Array.of(3)]], { clientAddr: '10.77.0.130' }), on4011('10.77.0.130', 68)]] as const) {
+    const d = expectReply(req, ctx, windowsConfig());
+    assert.equal(d.offered, '\\Boot\\x86\\pxeboot.n12', 'pxeboot.n12 finds bootmgr.exe only through a backslash path');
+    const wire = decodeDhcpPacket(encodeDhcpPacket(d.reply));
+    assert.equal(wire.bootFile, '\\Boot\\x86\\pxeboot.n12');
+    assert.deepEqual(wire.options.get(252), text('\\Boot\\BCD\0'));
+  }
+});
+
+test('Windows UEFI profile: OVMF-style BINL offer and 4011 ACK both carry 252; iPXE and HTTP Boot never do', () => {
+  const offer = expectReply(ovmfDiscover, on67, windowsConfig());
+  assert.equal(offer.offered, '\\Boot\\x64\\bootmgfw.efi');
+  assert.deepEqual(option252(offer), text('\\Boot\\BCD\0'));
+  const ack = expectReply(ovmfBinlRequest, on4011('10.77.0.130', 4011), windowsConfig());
+  assert.deepEqual(option252(ack), text('\\Boot\\BCD\0'));
+  const cfg = { ...windowsConfig(), httpPort: 8080 };
+  assert.equal(option252(expectReply(httpBootDiscover, on67, cfg)), undefined, 'HTTP Boot: no 252');
+  const ipxeCfg: ProxyDhcpConfig = { select: staticBootPolicy({ biosFile: 'pxeboot.n12', uefiX64File: 'x.efi', ipxeScript: 'boot.ipxe', bcdPath: '\\Boot\\BCD', allow: { kind: 'unknown' } }) };
+  assert.equal(option252(expectReply(ipxeRomDiscover, on67, ipxeCfg)), undefined, 'iPXE: no 252');
+  assert.equal(option252(expectReply(ovmfDiscover, on67, config())), undefined, 'no bcdPath configured: no 252');
+});
+
+test('a per-machine BCD path is sent as given; an unsendable or overlong one is refused with the reason', () => {
+  const perMachine: ProxyDhcpConfig = { select: () => ({ bootFile: 'pxeboot.n12', bcdPath: '\\Boot\\pc-0042.bcd' }) };
+  assert.deepEqual(option252(expectReply(biosPxeDiscover, on67, perMachine)), text('\\Boot\\pc-0042.bcd\0'));
+  expectIgnore(biosPxeDiscover, on67, { select: () => ({ bootFile: 'pxeboot.n12', bcdPath: '\\Boot\\\u20ac.bcd' }) }, /BCD path .* characters that cannot be sent/);
+  expectIgnore(biosPxeDiscover, on67, { select: () => ({ bootFile: 'pxeboot.n12', bcdPath: `\\${'b'.repeat(127)}` }) }, /BCD path .* 1 to 127 bytes/);
+  expectIgnore(biosPxeDiscover, on67, { select: () => ({ bootFile: 'pxeboot.n12', bcdPath: '' }) }, /BCD path .* 1 to 127 bytes/);
+  // The longest accepted path still fits a reply of at most 576 bytes (checked by expectReply).
+  expectReply(biosPxeDiscover, on67, { select: () => ({ bootFile: `\\${'n'.repeat(126)}`, bcdPath: `\\${'b'.repeat(126)}` }) });
+});
+
+test('abortpxe.com for BIOS machines without a deployment, when configured; UEFI and iPXE stay unanswered', () => {
+  const cfg = windowsConfig({ allow: { kind: 'macs', macs: ['aa:bb:cc:dd:ee:ff'] }, biosNoDeploymentFile: '\\Boot\\x86\\abortpxe.com' });
+  const d = expectReply(biosPxeDiscover, on67, cfg);
+  assert.equal(d.offered, '\\Boot\\x86\\abortpxe.com');
+  assert.equal(option252(d), undefined, 'abortpxe needs no BCD');
+  expectIgnore(ovmfDiscover, on67, cfg, /not in the allow list/);
+  expectIgnore(ipxeRomDiscover, on67, cfg, /not in the allow list/);
+  // Not configured: silence, as before.
+  expectIgnore(biosPxeDiscover, on67, windowsConfig({ allow: { kind: 'macs', macs: ['aa:bb:cc:dd:ee:ff'] } }), /not in the allow list/);
+  // An allowed machine gets its deployment, not abortpxe.
+  const allowed = windowsConfig({ allow: { kind: 'macs', macs: ['52:54:00:77:00:01'] }, biosNoDeploymentFile: '\\Boot\\x86\\abortpxe.com' });
+  assert.equal(expectReply(biosPxeDiscover, on67, allowed).offered, '\\Boot\\x86\\pxeboot.n12');
+});
+
+test('architecture-exact (§3): each UEFI architecture gets only its own image; BIOS gets the BIOS image', () => {
+  const cfg = windowsConfig();
+  assert.equal(expectReply(ovmfDiscover, on67, cfg).offered, '\\Boot\\x64\\bootmgfw.efi');
+  assert.equal(expectReply(edit(ovmfDiscover, [[93, u16(9)]]), on67, cfg).offered, '\\Boot\\x64\\bootmgfw.efi', 'arch 9 = x64 (§2.9)');
+  // No IA32 or ARM64 image configured: silence, never the x64 or BIOS image.
+  expectIgnore(edit(ovmfDiscover, [[93, u16(6)]]), on67, cfg, /no boot file configured for uefi-ia32/);
+  expectIgnore(edit(ovmfDiscover, [[93, u16(11)]]), on67, cfg, /no boot file configured for uefi-arm64/);
+  // Option 93 lists several: the first known one decides (§3), here ARM64 before x64.
+  expectIgnore(edit(ovmfDiscover, [[93, u16(11, 7)]]), on67, cfg, /uefi-arm64/);
+  // BIOS (arch 0 says nothing about x86 vs x64): the one BIOS image, whatever its bitness.
+  assert.equal(expectReply(biosPxeDiscover, on67, cfg).offered, '\\Boot\\x86\\pxeboot.n12');
 });

@@ -61,6 +61,13 @@ export interface BootSelection {
   bootFile?: string;
   /** iPXE script path relative to the boot root; given to iPXE clients instead of bootFile. */
   ipxeScript?: string;
+  /**
+   * Windows boot manager: the BCD store's path (e.g. `\Boot\BCD` or a per-machine
+   * `\Boot\pc42.bcd`), sent as DHCP option 252 to PXE clients that boot bootFile (never to
+   * iPXE or HTTP Boot clients). bootmgr reads it from the cached proxy reply; without it, it
+   * asks for `\Boot\BCD` (§5, WDS/ConfigMgr convention).
+   */
+  bcdPath?: string;
 }
 
 /** The policy declines to boot this client; `refuse` is the logged reason. */
@@ -117,6 +124,10 @@ const LIMITED_BROADCAST = '255.255.255.255';
 const ZERO_ADDR = '0.0.0.0';
 /** `file` holds 128 bytes; keep a NUL (EDK2 appends one if missing; §2.3). */
 const BOOT_FILE_MAX_BYTES = 127;
+/** §5: option 252 (site-specific range, RFC 2132 §2), read by the Windows boot manager as the BCD path. */
+export const WINDOWS_BCD_PATH_OPTION = 252;
+/** Keep option 252 as short as `file`, so a reply stays well inside 576 bytes. */
+const BCD_PATH_MAX_BYTES = 127;
 
 /** Short, printable rendering of client-sent text for log reasons. */
 function shown(text: string): string {
@@ -281,6 +292,22 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
     return ignore(`boot file name ${shown(offered)} is longer than ${BOOT_FILE_MAX_BYTES} bytes`, client);
   }
 
+  // §5: the BCD path goes only to a PXE client booting the NBP itself (pxeboot.n12 / bootmgfw.efi).
+  let bcdPathBytes: Uint8Array | undefined;
+  if (selection.bcdPath !== undefined && !client.isIpxe && !client.isHttpBoot && pxePrefix !== undefined) {
+    let length: number;
+    try {
+      length = latin1ToBytes(selection.bcdPath).length;
+    } catch {
+      return ignore(`BCD path ${shown(selection.bcdPath)} has characters that cannot be sent`, client);
+    }
+    if (length === 0 || length > BCD_PATH_MAX_BYTES) {
+      return ignore(`BCD path ${shown(selection.bcdPath)} must be 1 to ${BCD_PATH_MAX_BYTES} bytes`, client);
+    }
+    // NUL-terminated, as for 66/67: bootmgr treats it as a C string.
+    bcdPathBytes = stringOption(selection.bcdPath, true);
+  }
+
   let destination: { address: string; port: number };
   if (port === 67) {
     // §1.3: relayed -> giaddr:67; else a proxy (yiaddr 0) must broadcast to :68.
@@ -317,6 +344,9 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
   // §2.9: 66 (our dotted IP) and 67 only when listed in 55; NUL-terminated as dnsmasq does for ROM bugs.
   if (isOptionRequested(request, DhcpOptionCode.tftpServerName)) options.set(DhcpOptionCode.tftpServerName, stringOption(serverIp, true));
   if (isOptionRequested(request, DhcpOptionCode.bootFileName)) options.set(DhcpOptionCode.bootFileName, stringOption(offered, true));
+  // §5: sent whenever configured, not only when listed in 55: bootmgr reads it from the cached
+  // reply after the firmware's DHCP is over (WDS/ConfigMgr practice).
+  if (bcdPathBytes) options.set(WINDOWS_BCD_PATH_OPTION, bcdPathBytes);
 
   const reply: DhcpPacket = {
     op: BOOTREPLY,
@@ -358,6 +388,14 @@ export interface StaticBootPolicyOptions {
   ipxeScript?: string;
   /** Who is answered. `nobody` is the safe default (§7.2): the responder stays silent. */
   allow: { kind: 'nobody' } | { kind: 'unknown' } | { kind: 'macs'; macs: string[] };
+  /** Windows profile: the BCD path sent as option 252 with the NBP (see BootSelection.bcdPath). */
+  bcdPath?: string;
+  /**
+   * BIOS machines that are not allowed (no deployment) get this NBP instead of silence, e.g.
+   * `abortpxe.com`, which hands back to the firmware's next boot device at once (§5). BIOS only:
+   * abortpxe.com is a BIOS program, and a UEFI client must never get a BIOS image (§3).
+   */
+  biosNoDeploymentFile?: string;
 }
 
 /** A fixed policy for the standalone `peerboot responder` CLI: files by architecture, an allow rule. */
@@ -371,13 +409,23 @@ export function staticBootPolicy(options: StaticBootPolicyOptions): ProxyDhcpCon
       default: return undefined;
     }
   };
+  const noDeployment = (client: ClientInfo, reason: string): BootSelection | BootRefusal =>
+    options.biosNoDeploymentFile !== undefined && client.archClass === 'bios' && !client.isIpxe
+      ? { bootFile: options.biosNoDeploymentFile }
+      : { refuse: reason };
   return (client) => {
-    if (options.allow.kind === 'nobody') return { refuse: 'no client is allowed (start with --allow-unknown or --allow-mac)' };
-    if (allowed && !allowed.has(client.mac)) return { refuse: `MAC ${client.mac} is not in the allow list` };
+    if (options.allow.kind === 'nobody') return noDeployment(client, 'no client is allowed (start with --allow-unknown or --allow-mac)');
+    if (allowed && !allowed.has(client.mac)) return noDeployment(client, `MAC ${client.mac} is not in the allow list`);
+    // §3: architecture-exact. A UEFI client gets only the image of its own architecture (a BIOS
+    // NBP, or an x64 one on ARM64, cannot execute there); nothing configured means silence.
     const bootFile = fileFor(client.archClass);
     // An iPXE client runs the script whatever its architecture; others need an NBP for theirs.
     if (!bootFile && client.isIpxe && options.ipxeScript) return { ipxeScript: options.ipxeScript };
     if (!bootFile) return { refuse: `no boot file configured for ${client.archClass}` };
-    return options.ipxeScript ? { bootFile, ipxeScript: options.ipxeScript } : { bootFile };
+    return {
+      bootFile,
+      ...(options.ipxeScript ? { ipxeScript: options.ipxeScript } : {}),
+      ...(options.bcdPath !== undefined ? { bcdPath: options.bcdPath } : {}),
+    };
   };
 }
