@@ -1,9 +1,11 @@
 // Goal: three real `peerboot agent` processes on one LAN with a real `peerboot server`
-// (issue 4 items 1, 2, 5, 6): after Enable exactly one agent answers PXE and one stands by; when
+// (issue 4 items 1–6): after Enable exactly one agent answers PXE and one stands by; when
 // the active one dies (SIGKILL, no goodbye) another answers PXE within the 3 s budget, and a
 // returning agent does not take the role back (no flapping); with the server stopped, the agents
 // keep electing and answering from their last signed policy, and an agent restarted meanwhile
-// comes back from its cached policy and certificate; a foreign proxyDHCP on the LAN is reported
+// comes back from its cached policy and certificate; an agent with a broken policy cache starts,
+// says why and fetches a fresh one; iPXE clients are spread over the ready peers by URL while only
+// the elected agent answers; a foreign proxyDHCP on the LAN is reported
 // and the server raises an alert. Failover times (median, worst) are printed and appended to
 // test-results/agent/failover.txt.
 // Method: network namespaces on one bridge (src/lab), the server in the DHCP namespace, agents
@@ -12,7 +14,7 @@
 // from another agent, as the client sees it. dnsmasq in proxy mode plays the rogue.
 // Needs root, iproute2 and dnsmasq; without them the test fails under CI and is skipped otherwise.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { repoRoot } from '../../src/lab/boot-root.js';
@@ -154,6 +156,46 @@ describe('agents on one LAN: election, failover, server down, rogue detection', 
     lab.startAgent(again.from);
     await lab.waitFor('back', () => lab.agents.get(again.from)!.log.some((e) => e.msg === 'election running'), 60_000);
     await lab.startServer();
+  });
+
+  test('a broken policy cache: the agent starts, says why, and fetches a fresh policy', { timeout: 120_000 }, async () => {
+    const active = await settledActive();
+    const victim = [1, 2, 3].find((i) => i !== active)!;
+    await lab.killAgent(victim, 'SIGTERM');
+    const cache = join(lab.workDir, `agent-${victim}`, 'policy.json');
+    writeFileSync(cache, '{"policy": {"schemaVersion": 1, "serial": ');
+    const run = lab.startAgent(victim);
+    await lab.waitFor('the agent saying why the cache is unusable', () => run.log.find((e) => /cached policy unusable \(not JSON/.test(String(e.msg))), 60_000);
+    const fresh = await lab.waitFor('a fresh policy from the server', () => run.log.find((e) => e.msg === 'policy applied' && e.source !== 'cache'), 60_000);
+    assert.equal(fresh.role, 'responder');
+    assert.ok(existsSync(`${cache}.broken`), 'the broken cache is kept aside');
+    await lab.waitFor('the agent back in the election', () => run.log.some((e) => e.msg === 'election running'), 60_000);
+  });
+
+  test('load spreading: iPXE clients (HTTP) are pointed at the least-loaded ready peers', { timeout: 120_000 }, async () => {
+    await settledActive();
+    const since = Date.now();
+    const ipxeOffers: Offer[] = [];
+    const probe = lab.lab.tracker.start({
+      name: 'ipxe-probe', netns: lab.lab.plan.dhcpNs, cwd: repoRoot(),
+      argv: [process.execPath, '--import', 'tsx', join(repoRoot(), 'test', 'agent', 'support', 'pxe-probe.ts'), '10.77.0.2', '200', 'rotate', 'ipxe'],
+      onStdoutLine: (line) => { try { const o = JSON.parse(line) as Offer; if (o.file.startsWith('http://')) ipxeOffers.push(o); } catch { /* not an offer */ } },
+    });
+    try {
+      const hosts = await lab.waitFor('iPXE offers naming at least two agents', () => {
+        const h = new Set(ipxeOffers.filter((o) => o.t > since).map((o) => new URL(o.file).hostname));
+        return h.size >= 2 ? h : null;
+      }, 60_000);
+      const active = lab.serving()[0]!;
+      assert.ok([...hosts].some((h) => h !== ipOf(active)), 'some clients were sent to a peer');
+      for (const o of ipxeOffers) {
+        assert.equal(o.from, ipOf(active), 'only the elected agent answers; the URL names the peer');
+        assert.match(o.file, /^http:\/\/10\.77\.0\.1[123]:8469\/s\/[^/]+\.ipxe$/);
+      }
+      console.log(`load spreading: ${ipxeOffers.length} iPXE offers by ${ipOf(active)} named ${[...hosts].join(', ')}`);
+    } finally {
+      await lab.lab.tracker.stop(probe, 1000);
+    }
   });
 
   test('a foreign proxyDHCP on the LAN is reported by the agents and the server raises an alert', { timeout: 120_000 }, async () => {
