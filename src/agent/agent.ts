@@ -175,8 +175,10 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   let tftp: TftpServerHandle | null = null;
   let http: HttpBootServerHandle | null = null;
   let pxe: PxeResponderHandle | null = null;
-  let bootServersFailed: string | null = null;
-  let pxeFailed: string | null = null;
+  // A failure to bind (port taken…) takes the agent out of serving (weight 0) for a minute, then it retries.
+  let bootServersFailed: { reason: string; atMs: number } | null = null;
+  let pxeFailed: { reason: string; atMs: number } | null = null;
+  const recentFailure = (f: { atMs: number } | null) => f !== null && clock.nowMs() - f.atMs < 60_000;
   let rogue: RogueListener | null = null;
   let certificate: string | null = enrolledCertificate ?? (existsSync(paths.certificate) ? readFileSync(paths.certificate, 'utf8').trim() : null);
   let candidates: ServingCandidate[] = [];
@@ -194,7 +196,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
 
   const isResponder = () => held !== null && held.policy.role === 'responder' && held.policy.settings.enabled;
   const weight = () => {
-    if (!isResponder() || bootServersFailed || pxeFailed) return 0;
+    if (!isResponder() || recentFailure(bootServersFailed) || recentFailure(pxeFailed)) return 0;
     return resolveWeight(deps.deviceClass, config.weight ?? undefined);
   };
 
@@ -263,8 +265,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       bootServersFailed = null;
       log.info('boot servers up', { address: network.address, tftpPort: config.tftpPort, httpPort: config.httpPort });
     } catch (err) {
-      bootServersFailed = (err as Error).message;
-      log.error(`boot servers cannot start: ${bootServersFailed}; this agent will not serve (weight 0) until restarted`);
+      bootServersFailed = { reason: (err as Error).message, atMs: clock.nowMs() };
+      log.error(`boot servers cannot start: ${bootServersFailed.reason}; this agent will not serve (weight 0) and retries in a minute`);
       await Promise.allSettled([tftp?.close(), http?.close()]);
       tftp = null;
       http = null;
@@ -283,8 +285,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       pxeFailed = null;
       status.nudge();
     } catch (err) {
-      pxeFailed = (err as Error).message;
-      log.error(`proxyDHCP responder cannot start: ${pxeFailed}; giving up the active role`);
+      pxeFailed = { reason: (err as Error).message, atMs: clock.nowMs() };
+      log.error(`proxyDHCP responder cannot start: ${pxeFailed.reason}; giving up the active role for a minute`);
     }
   };
   const stopPxe = async () => {
@@ -370,11 +372,12 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       if (stopped) return;
       await ensureElection();
       const wantServers = isResponder();
-      if (wantServers && !tftp && !bootServersFailed) await startBootServers();
+      // Stop answering before the servers behind the answers go away; start them before answering.
+      if ((!wantServers || electionRole !== 'active') && pxe) await stopPxe();
       if (!wantServers && tftp) await stopBootServers();
-      const wantPxe = wantServers && tftp !== null && electionRole === 'active' && !pxeFailed;
+      if (wantServers && !tftp && !recentFailure(bootServersFailed)) await startBootServers();
+      const wantPxe = wantServers && tftp !== null && electionRole === 'active' && !recentFailure(pxeFailed);
       if (wantPxe && !pxe) await startPxe();
-      if (!wantPxe && pxe) await stopPxe();
     }).catch((err: unknown) => log.error('reconcile failed', { error: (err as Error).stack ?? String(err) }));
   };
 
