@@ -469,6 +469,10 @@ test('Windows UEFI profile: OVMF-style BINL offer and 4011 ACK both carry 252; i
   const ipxeCfg: ProxyDhcpConfig = { select: staticBootPolicy({ biosFile: 'pxeboot.n12', uefiX64File: 'x.efi', ipxeScript: 'boot.ipxe', bcdPath: '\\Boot\\BCD', allow: { kind: 'unknown' } }) };
   assert.equal(option252(expectReply(ipxeRomDiscover, on67, ipxeCfg)), undefined, 'iPXE: no 252');
   assert.equal(option252(expectReply(ovmfDiscover, on67, config())), undefined, 'no bcdPath configured: no 252');
+  // One BCD per firmware: UEFI gets uefiBcdPath, BIOS keeps bcdPath.
+  const both = windowsConfig({ uefiBcdPath: '\\Boot\\EFI\\BCD' });
+  assert.deepEqual(option252(expectReply(ovmfDiscover, on67, both)), text('\\Boot\\EFI\\BCD\0'));
+  assert.deepEqual(option252(expectReply(biosPxeDiscover, on67, both)), text('\\Boot\\BCD\0'));
 });
 
 test('a per-machine BCD path is sent as given; an unsendable or overlong one is refused with the reason', () => {

@@ -391,6 +391,11 @@ export interface StaticBootPolicyOptions {
   /** Windows profile: the BCD path sent as option 252 with the NBP (see BootSelection.bcdPath). */
   bcdPath?: string;
   /**
+   * UEFI clients get this BCD path instead of bcdPath: the loader differs by firmware (winload.efi
+   * vs winload.exe), so a root serving both has one BCD per firmware (windows-boot-root.ts).
+   */
+  uefiBcdPath?: string;
+  /**
    * BIOS machines that are not allowed (no deployment) get this NBP instead of silence, e.g.
    * `abortpxe.com`, which hands back to the firmware's next boot device at once (§5). BIOS only:
    * abortpxe.com is a BIOS program, and a UEFI client must never get a BIOS image (§3).
@@ -409,6 +414,8 @@ export function staticBootPolicy(options: StaticBootPolicyOptions): ProxyDhcpCon
       default: return undefined;
     }
   };
+  const bcdPathFor = (archClass: ArchClass): string | undefined =>
+    archClass === 'bios' ? options.bcdPath : options.uefiBcdPath ?? options.bcdPath;
   const noDeployment = (client: ClientInfo, reason: string): BootSelection | BootRefusal =>
     options.biosNoDeploymentFile !== undefined && client.archClass === 'bios' && !client.isIpxe
       ? { bootFile: options.biosNoDeploymentFile }
@@ -425,7 +432,7 @@ export function staticBootPolicy(options: StaticBootPolicyOptions): ProxyDhcpCon
     return {
       bootFile,
       ...(options.ipxeScript ? { ipxeScript: options.ipxeScript } : {}),
-      ...(options.bcdPath !== undefined ? { bcdPath: options.bcdPath } : {}),
+      ...(bcdPathFor(client.archClass) !== undefined ? { bcdPath: bcdPathFor(client.archClass)! } : {}),
     };
   };
 }

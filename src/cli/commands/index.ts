@@ -7,5 +7,6 @@ import { serverCommand } from './server.js';
 import { adminCommand } from './admin.js';
 import { packageCommand } from './package.js';
 import { agentCommand } from './agent.js';
+import { windowsRootCommand } from './windows-root.js';
 
-export const commands: Command[] = [demoCommand, responderCommand, tftpCommand, serverCommand, adminCommand, packageCommand, agentCommand];
+export const commands: Command[] = [demoCommand, responderCommand, tftpCommand, serverCommand, adminCommand, packageCommand, agentCommand, windowsRootCommand];

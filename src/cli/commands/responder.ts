@@ -3,7 +3,9 @@
  * and optionally HTTP on one interface, serving one boot root. The issue's contract, kept exactly:
  *   peerboot responder --interface IFACE --root DIR --bios FILE --uefi FILE [--ipxe-script FILE]
  *                      [--http-port N] [--allow-unknown | --allow-mac MAC,...]
+ * plus optional Windows flags (--bcd, --uefi-bcd, --no-deployment-bios) that leave it unchanged.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { BootRoot } from '../../agent/files/boot-root.js';
 import { startHttpBootServer, type HttpBootServerHandle } from '../../agent/http/http-boot-server.js';
@@ -16,6 +18,7 @@ import { findInterfaceIpv4 } from '../../platform/network-interfaces.js';
 import { UsageError, type Command } from '../command.js';
 import { parseLogLevel } from '../options.js';
 import { waitForShutdownSignal } from '../signals.js';
+import { readBcdStore } from '../../windows/bcd/bcd-store.js';
 
 const usage = `Usage: peerboot responder --interface IFACE --root DIR --bios FILE --uefi FILE
                           [--ipxe-script FILE] [--http-port N]
@@ -34,6 +37,13 @@ addresses) and serves boot files from DIR over TFTP (and HTTP with --http-port).
   --allow-unknown      answer any PXE client on the segment
   --allow-mac LIST     answer only these MAC addresses (comma-separated, aa:bb:cc:dd:ee:ff)
                        With neither allow option the responder answers nobody (and says so).
+Windows profiles (see 'peerboot windows-root', which builds such a root and prints these flags):
+  --bcd PATH           BCD store under DIR sent as DHCP option 252 with the NBP (e.g. '\\Boot\\BCD');
+                       checked at start: a BCD that does not parse is never served
+  --uefi-bcd PATH      UEFI clients get this BCD instead (one per firmware: winload.efi vs .exe)
+  --no-deployment-bios FILE
+                       BIOS machines that are not allowed get FILE (e.g. '\\Boot\\abortpxe.com':
+                       boot the next device at once) instead of silence
   --reply-delay-ms N   wait N ms before each DHCP reply (for firmware upset by instant replies; default 0)
   --tftp-port N        TFTP port (default 69)
   --log-level LEVEL    debug | info | warn | error (default info)
@@ -62,7 +72,8 @@ export const responderCommand: Command = {
           interface: { type: 'string' }, root: { type: 'string' }, bios: { type: 'string' }, uefi: { type: 'string' },
           'ipxe-script': { type: 'string' }, 'http-port': { type: 'string' }, 'allow-unknown': { type: 'boolean' },
           'allow-mac': { type: 'string' }, 'reply-delay-ms': { type: 'string' }, 'tftp-port': { type: 'string' },
-          'log-level': { type: 'string' },
+          'log-level': { type: 'string' }, bcd: { type: 'string' }, 'uefi-bcd': { type: 'string' },
+          'no-deployment-bios': { type: 'string' },
         },
         strict: true,
         allowPositionals: false,
@@ -101,9 +112,21 @@ export const responderCommand: Command = {
     }
     const bootFiles: Array<[string, string]> = [['--bios', v.bios!], ['--uefi', v.uefi!]];
     if (v['ipxe-script']) bootFiles.push(['--ipxe-script', v['ipxe-script']]);
-    for (const [flag, file] of bootFiles) {
+    if (v['no-deployment-bios']) bootFiles.push(['--no-deployment-bios', v['no-deployment-bios']]);
+    const bcdFiles: Array<[string, string]> = [];
+    if (v.bcd) bcdFiles.push(['--bcd', v.bcd]);
+    if (v['uefi-bcd']) bcdFiles.push(['--uefi-bcd', v['uefi-bcd']]);
+    for (const [flag, file] of [...bootFiles, ...bcdFiles]) {
       const r = await root.resolve(file);
       if (!r.ok) throw new UsageError(`${flag} ${file}: ${r.code === 'notFound' ? `no such file under ${v.root}` : r.reason}; put the file in the root or fix the path`, 1);
+      if (bcdFiles.some(([f]) => f === flag)) {
+        // Issue 8 "bad input": a BCD that would not parse is never served.
+        try {
+          readBcdStore(await readFile(r.path));
+        } catch (err) {
+          throw new UsageError(`${flag} ${file}: ${(err as Error).message}; rebuild it with 'peerboot windows-root'`, 1);
+        }
+      }
     }
 
     const allow = v['allow-unknown'] ? { kind: 'unknown' as const } : macs.length > 0 ? { kind: 'macs' as const, macs } : { kind: 'nobody' as const };
@@ -114,7 +137,12 @@ export const responderCommand: Command = {
       logger.warn('no --ipxe-script: iPXE clients (chained iPXE and iPXE NIC ROMs) will not be answered, to avoid an endless chain loop', { bios: v.bios, uefi: v.uefi });
     }
     const config: ProxyDhcpConfig = {
-      select: staticBootPolicy({ biosFile: v.bios!, uefiX64File: v.uefi!, ipxeScript: v['ipxe-script'], allow }),
+      select: staticBootPolicy({
+        biosFile: v.bios!, uefiX64File: v.uefi!, ipxeScript: v['ipxe-script'], allow,
+        ...(v.bcd ? { bcdPath: v.bcd } : {}),
+        ...(v['uefi-bcd'] ? { uefiBcdPath: v['uefi-bcd'] } : {}),
+        ...(v['no-deployment-bios'] ? { biosNoDeploymentFile: v['no-deployment-bios'] } : {}),
+      }),
       httpPort,
     };
 

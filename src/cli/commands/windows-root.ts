@@ -1,0 +1,109 @@
+/**
+ * `peerboot windows-root`: builds a Windows boot root from a toolkit folder (ADK/WAIK layout) —
+ * the boot programs copied to the paths bootmgr asks for, plus a BCD per firmware written by
+ * peerboot (no Windows, no bcdedit) — and prints the `peerboot responder` flags that serve it
+ * (backslash NBP paths, option 252 per firmware, abortpxe). protocol-reference §5; docs/windows.md.
+ */
+import { parseArgs } from 'node:util';
+import { InvalidBcdOptionError, type WindowsFirmware } from '../../windows/bcd/ramdisk-bcd.js';
+import { ToolkitIncompleteError, type WindowsArch } from '../../windows/toolkit.js';
+import { writeWindowsBootRoot, type WindowsBootProfile } from '../../windows/windows-boot-root.js';
+import { UsageError, type Command } from '../command.js';
+
+const usage = `Usage: peerboot windows-root --toolkit DIR --out DIR [--firmware bios,uefi] [--arch amd64|x86|arm64]
+                             [--f12-prompt] [--abortpxe] [--tftp-blksize N] [--tftp-windowsize N]
+
+Copies pxeboot.n12, bootmgr.exe, bootmgfw.efi, wgl4_boot.ttf, boot.sdi and boot.wim from a Windows
+toolkit folder (copype output, an ADK tree, or Microsoft's PXE layout) to the paths the Windows boot
+programs ask for under --out, writes a BCD store per firmware (BIOS \\Boot\\BCD, UEFI
+\\Boot\\EFI\\BCD), and prints the 'peerboot responder' flags that serve the result.
+
+  --toolkit DIR        the toolkit folder (read only)
+  --out DIR            the boot root to fill (created)
+  --firmware LIST      bios, uefi or both (default bios,uefi)
+  --arch ARCH          prefer files under this ADK architecture folder
+  --f12-prompt         BIOS: pxeboot.com (press F12) instead of pxeboot.n12
+  --abortpxe           also serve abortpxe.com, for BIOS machines without a deployment
+  --tftp-blksize N     BCD ramdisktftpblocksize (bootmgr's TFTP block size for boot.wim; 8-65464)
+  --tftp-windowsize N  BCD ramdisktftpwindowsize (RFC 7440 window; 1-65535)
+`;
+
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The responder flags for a profile (shell-quoted: the paths hold backslashes). */
+export function responderFlagsFor(outDir: string, profile: WindowsBootProfile): string {
+  const flags = ['--root', quote(outDir)];
+  if (profile.biosFile) flags.push('--bios', quote(profile.biosFile));
+  if (profile.uefiX64File) flags.push('--uefi', quote(profile.uefiX64File));
+  const biosBcd = profile.bcdPath.bios;
+  const uefiBcd = profile.bcdPath.uefi;
+  if (biosBcd ?? uefiBcd) flags.push('--bcd', quote((biosBcd ?? uefiBcd)!));
+  if (biosBcd && uefiBcd) flags.push('--uefi-bcd', quote(uefiBcd));
+  if (profile.biosNoDeploymentFile) flags.push('--no-deployment-bios', quote(profile.biosNoDeploymentFile));
+  return flags.join(' ');
+}
+
+function parseCount(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, got '${text}'`);
+  return n;
+}
+
+export const windowsRootCommand: Command = {
+  name: 'windows-root',
+  summary: 'build a Windows PXE boot root (toolkit files + a generated BCD) for the responder',
+  usage,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: {
+          toolkit: { type: 'string' }, out: { type: 'string' }, firmware: { type: 'string' }, arch: { type: 'string' },
+          'f12-prompt': { type: 'boolean' }, abortpxe: { type: 'boolean' },
+          'tftp-blksize': { type: 'string' }, 'tftp-windowsize': { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}. See 'peerboot windows-root --help'.`);
+    }
+    const v = parsed.values;
+    if (!v.toolkit) throw new UsageError("--toolkit is required. See 'peerboot windows-root --help'.");
+    if (!v.out) throw new UsageError("--out is required. See 'peerboot windows-root --help'.");
+    const firmware = (v.firmware ?? 'bios,uefi').split(',').map((f) => f.trim()).filter(Boolean);
+    if (firmware.length === 0 || firmware.some((f) => f !== 'bios' && f !== 'uefi')) {
+      throw new UsageError(`--firmware must list bios and/or uefi, got '${v.firmware}'`);
+    }
+    if (v.arch !== undefined && !['amd64', 'x86', 'arm64'].includes(v.arch)) throw new UsageError(`--arch must be amd64, x86 or arm64, got '${v.arch}'`);
+    const blockSize = parseCount(v['tftp-blksize'], '--tftp-blksize');
+    const windowSize = parseCount(v['tftp-windowsize'], '--tftp-windowsize');
+    let plan;
+    try {
+      plan = await writeWindowsBootRoot(v.toolkit, v.out, {
+        firmware: [...new Set(firmware)] as WindowsFirmware[],
+        ...(v['f12-prompt'] ? { f12Prompt: true } : {}),
+        ...(v.abortpxe ? { abortPxe: true } : {}),
+        ...(v.arch !== undefined ? { arch: v.arch as WindowsArch } : {}),
+        bcd: {
+          ...(blockSize !== undefined ? { tftpBlockSize: blockSize } : {}),
+          ...(windowSize !== undefined ? { tftpWindowSize: windowSize } : {}),
+        },
+      });
+    } catch (err) {
+      if (err instanceof ToolkitIncompleteError || err instanceof InvalidBcdOptionError) throw new UsageError(err.message, 1);
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'ENOTDIR') throw new UsageError(e.message, 1);
+      throw err;
+    }
+    for (const f of plan.files) {
+      console.log(`${f.servedPath.padEnd(28)} ${f.kind === 'copy' ? `from ${f.toolkitPath}` : `generated BCD (${f.firmware}, ${f.bytes.length} bytes)`}`);
+    }
+    console.log(`\nServe it with:\n  peerboot responder --interface IFACE ${responderFlagsFor(v.out, plan.profile)} --allow-mac MAC,...`);
+    return 0;
+  },
+};
