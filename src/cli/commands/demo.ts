@@ -20,22 +20,23 @@ import { LAB_VM_MAC, type VmFirmware } from '../../lab/qemu-vm.js';
 import { BOOTED_MARKER, parseBootedMarker } from '../../lab/serial-log.js';
 import { UsageError, type Command } from '../command.js';
 
-const usage = `Usage: peerboot demo [--firmware bios|uefi] [--transport http|tftp] [--timeout SECONDS] [--keep-logs] [--branch]
+const usage = `Usage: peerboot demo [--firmware bios|uefi] [--transport http|tftp] [--timeout SECONDS] [--keep-logs] [--single]
 
-Builds a throw-away lab on this machine and shows a machine PXE-booting through peerboot:
-  - a virtual switch and three network namespaces (10.77.0.0/24, no link to your networks),
+Builds a throw-away branch office on this machine and shows peerboot at work:
+  - a virtual switch and network namespaces (10.77.0.0/24, no link to your networks),
   - an ordinary DHCP server (dnsmasq, DHCP only: it knows nothing about PXE),
-  - one peerboot peer running 'peerboot responder' (proxyDHCP + TFTP + HTTP),
-  - a QEMU virtual machine with an empty disk, set to boot from the network.
-It prints each step as it happens and the time from power-on to Linux, then removes the lab.
+  - a peerboot server and three machines running 'peerboot agent', enrolled with a token;
+    P2P PXE is enabled through the API, the agents fetch the boot package and elect a responder,
+  - a QEMU virtual machine with an empty disk boots through the elected agent; then that agent is
+    switched off and a second machine boots through the standby that took over.
+It prints each step as it happens and the times, then removes the lab.
 
   --firmware bios|uefi   the VM's firmware: SeaBIOS + iPXE ROM, or OVMF with EDK2's own PXE (default bios)
-  --transport http|tftp  how the kernel and initrd travel after iPXE starts (default http: faster)
+  --transport http|tftp  with --single: how the kernel and initrd travel after iPXE starts (default http)
   --timeout SECONDS      give up after this long (default 240)
   --keep-logs            keep the lab's logs (responder JSON log, serial console, packets) afterwards
-  --branch               a whole branch instead: peerboot server + three machines running 'peerboot agent',
-                         Enable through the API, a machine boots through the elected agent, then that
-                         agent is switched off and a second machine boots through the standby
+  --single               the smallest lab instead: one peer running 'peerboot responder' (proxyDHCP +
+                         TFTP + HTTP, no server, no election) boots one machine
 
 Needs root (network namespaces, a tap device) and the lab packages: run 'bash scripts/demo.sh',
 which installs them first. Exits 0 when the VM printed its boot marker, 1 otherwise.
@@ -57,7 +58,8 @@ export const demoCommand: Command = {
           transport: { type: 'string', default: 'http' },
           timeout: { type: 'string', default: '240' },
           'keep-logs': { type: 'boolean', default: false },
-          branch: { type: 'boolean', default: false },
+          single: { type: 'boolean', default: false },
+          branch: { type: 'boolean', default: false }, // the default now; accepted for old scripts
         },
         strict: true,
         allowPositionals: false,
@@ -74,7 +76,7 @@ export const demoCommand: Command = {
 
     const problems = missingLabPrerequisites({ needKernel: true });
     if (problems.length > 0) throw new UsageError(problems.join('; '), 1);
-    if (values.branch) return runBranchDemo({ firmware, timeoutMs: timeoutS * 1000, keepLogs: values['keep-logs'] ?? false });
+    if (!values.single) return runBranchDemo({ firmware, timeoutMs: timeoutS * 1000, keepLogs: values['keep-logs'] ?? false });
 
     return runDemo({ firmware, transport, timeoutMs: timeoutS * 1000, keepLogs: values['keep-logs'] ?? false });
   },
