@@ -36,6 +36,22 @@ test('builds the root, one readable BCD per firmware, and prints the responder f
   assert.match(r.stdout, /--bios '\\Boot\\pxeboot\.n12' --uefi '\\Boot\\bootmgfw\.efi' --bcd '\\Boot\\BCD' --uefi-bcd '\\Boot\\EFI\\BCD' --no-deployment-bios '\\Boot\\abortpxe\.com'/);
 });
 
+test('--wimboot copies the admin\'s wimboot and writes the fast-lane iPXE script with relative URLs', () => {
+  const out = join(work, 'root-wimboot');
+  writeFileSync(join(work, 'wimboot'), 'placeholder wimboot');
+  const r = peerboot('windows-root', '--toolkit', toolkit, '--out', out, '--wimboot', join(work, 'wimboot'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(join(out, 'wimboot'), 'utf8'), 'placeholder wimboot');
+  const script = readFileSync(join(out, 'wimboot.ipxe'), 'utf8');
+  assert.match(script, /^#!ipxe\n/);
+  assert.match(script, /^kernel wimboot \|\| goto failed$/m);
+  assert.match(script, /^set peerboot-bcd Boot\/EFI\/BCD$/m);
+  assert.match(r.stdout, /--ipxe-script wimboot\.ipxe --http-port/);
+  const missing = peerboot('windows-root', '--toolkit', toolkit, '--out', out, '--wimboot', join(work, 'nope'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /--wimboot .*nope/);
+});
+
 test('an incomplete toolkit is refused (exit 1) naming the missing file', () => {
   const partial = join(work, 'partial');
   rmSync(partial, { recursive: true, force: true });

@@ -4,14 +4,18 @@
  * peerboot (no Windows, no bcdedit) — and prints the `peerboot responder` flags that serve it
  * (backslash NBP paths, option 252 per firmware, abortpxe). protocol-reference §5; docs/windows.md.
  */
+import { copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidBcdOptionError, type WindowsFirmware } from '../../windows/bcd/ramdisk-bcd.js';
 import { ToolkitIncompleteError, type WindowsArch } from '../../windows/toolkit.js';
+import { wimbootIpxeScript } from '../../windows/wimboot-script.js';
 import { writeWindowsBootRoot, type WindowsBootProfile } from '../../windows/windows-boot-root.js';
 import { UsageError, type Command } from '../command.js';
 
 const usage = `Usage: peerboot windows-root --toolkit DIR --out DIR [--firmware bios,uefi] [--arch amd64|x86|arm64]
                              [--f12-prompt] [--abortpxe] [--tftp-blksize N] [--tftp-windowsize N]
+                             [--wimboot FILE]
 
 Copies pxeboot.n12, bootmgr.exe, bootmgfw.efi, wgl4_boot.ttf, boot.sdi and boot.wim from a Windows
 toolkit folder (copype output, an ADK tree, or Microsoft's PXE layout) to the paths the Windows boot
@@ -26,6 +30,9 @@ programs ask for under --out, writes a BCD store per firmware (BIOS \\Boot\\BCD,
   --abortpxe           also serve abortpxe.com, for BIOS machines without a deployment
   --tftp-blksize N     BCD ramdisktftpblocksize (bootmgr's TFTP block size for boot.wim; 8-65464)
   --tftp-windowsize N  BCD ramdisktftpwindowsize (RFC 7440 window; 1-65535)
+  --wimboot FILE       fast lane: copy this wimboot (not in Debian; from ipxe.org) into the root
+                       and write wimboot.ipxe, an iPXE script that boots WinPE through wimboot
+                       over HTTP (serve it with --ipxe-script wimboot.ipxe --http-port N)
 `;
 
 function quote(text: string): string {
@@ -64,7 +71,7 @@ export const windowsRootCommand: Command = {
         options: {
           toolkit: { type: 'string' }, out: { type: 'string' }, firmware: { type: 'string' }, arch: { type: 'string' },
           'f12-prompt': { type: 'boolean' }, abortpxe: { type: 'boolean' },
-          'tftp-blksize': { type: 'string' }, 'tftp-windowsize': { type: 'string' },
+          'tftp-blksize': { type: 'string' }, 'tftp-windowsize': { type: 'string' }, wimboot: { type: 'string' },
         },
         strict: true,
         allowPositionals: false,
@@ -100,10 +107,26 @@ export const windowsRootCommand: Command = {
       if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'ENOTDIR') throw new UsageError(e.message, 1);
       throw err;
     }
+    if (v.wimboot !== undefined) {
+      try {
+        await copyFile(v.wimboot, join(v.out, 'wimboot'));
+      } catch (err) {
+        throw new UsageError(`--wimboot ${v.wimboot}: ${(err as Error).message}`, 1);
+      }
+      const bootmgr = plan.files.find((f) => f.kind === 'copy' && f.role === 'bootmgr.exe');
+      await writeFile(join(v.out, 'wimboot.ipxe'), wimbootIpxeScript({
+        wimbootPath: 'wimboot', bcdPath: plan.profile.bcdPath,
+        ...(bootmgr ? { bootmgrPath: bootmgr.servedPath } : {}),
+      }));
+      console.log(`${'wimboot, wimboot.ipxe'.padEnd(28)} fast lane (iPXE + HTTP)`);
+    }
     for (const f of plan.files) {
       console.log(`${f.servedPath.padEnd(28)} ${f.kind === 'copy' ? `from ${f.toolkitPath}` : `generated BCD (${f.firmware}, ${f.bytes.length} bytes)`}`);
     }
     console.log(`\nServe it with:\n  peerboot responder --interface IFACE ${responderFlagsFor(v.out, plan.profile)} --allow-mac MAC,...`);
+    if (v.wimboot !== undefined) {
+      console.log(`Fast lane: add --ipxe-script wimboot.ipxe --http-port 8080 (iPXE clients then load WinPE over HTTP;\n  firmware without iPXE needs an iPXE NBP such as undionly.kpxe / a signed iPXE as --bios/--uefi)`);
+    }
     return 0;
   },
 };
