@@ -142,7 +142,7 @@ async function main(): Promise<number> {
   const peerbootCli = peerbootCliFor(repo, built);
   const peerbootReady = await peerbootTftpAvailable(repo, peerbootCli);
   const peerbootNote = peerbootReady
-    ? `\`${peerbootCli.map((a) => a.replace(repo + '/', '')).join(' ').replace(process.execPath, 'node')} tftp --root DIR --port N --address IP\`; HTTP lane: bench/http/peerboot-http-server.ts (startHttpBootServer on a BootRoot).`
+    ? `\`${peerbootCli.map((a) => a.replace(repo + '/', '')).join(' ').replace(process.execPath, 'node')} tftp --root DIR --port N --address IP\`; HTTP lane: bench/http/peerboot-http-server.mjs (startHttpBootServer on a BootRoot, same build).`
     : '`peerboot tftp` is not registered yet (src/cli/commands/tftp.ts): TFTP rows ran the anchors only; the HTTP lane ran.';
   if (!peerbootReady) log('bench: `peerboot tftp` is not available yet: measuring the anchors only');
 
@@ -163,7 +163,7 @@ async function main(): Promise<number> {
     }
     if (opts.http) {
       const httpServers = ['nginx', ...(opts.servers === null || opts.servers.includes('peerboot') ? ['peerboot'] : [])];
-      http = await runHttpBench({ repo, filesDir, outDir, files, delayLineBin, plan: hPlan, servers: httpServers, log });
+      http = await runHttpBench({ repo, filesDir, outDir, files, delayLineBin, plan: hPlan, servers: httpServers, useDist: built && peerbootCli.includes(join(repo, 'bin', 'peerboot.js')), log });
     }
   } finally {
     await rm(outDir, { recursive: true, force: true });
@@ -206,7 +206,7 @@ async function report(result: SavedResult, docs: boolean, took: string): Promise
     const notes = await readFile(join(repo, 'bench', 'notes.md'), 'utf8').catch(() => '');
     const section = benchmarkSection({
       machine, command: 'bash bench/run.sh', plan: result.plan.tftp, versions: await versions(), tftp, tftpServers: serverNames, http, notes,
-      peerbootNote: result.peerbootNote,
+      peerbootNote: result.peerbootNote, httpRounds: result.plan.http.rounds,
     });
     await writeSection(join(repo, 'docs', 'benchmarks.md'), section);
     log('wrote docs/benchmarks.md (section "Boot transfer speed")');

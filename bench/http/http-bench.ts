@@ -26,7 +26,8 @@ export function httpPlan(quick: boolean): HttpPlan {
       { net: 'loopback', client: 'curl', file: 'boot-1m.bin', concurrency: 10 },
     ] };
   }
-  return { rounds: 3, delayUs: 500, rows: [
+  // HTTP rows are short, so 5 rounds (the shared machine's noise is large).
+  return { rounds: 5, delayUs: 500, rows: [
     { net: 'loopback', client: 'curl', file: 'boot-32m.bin', concurrency: 1 },
     { net: 'loopback', client: 'curl', file: 'boot-300m.bin', concurrency: 1 },
     { net: 'loopback', client: 'curl-range', file: 'boot-32m.bin', concurrency: 1 },
@@ -48,6 +49,8 @@ export interface HttpBenchOptions {
   plan: HttpPlan;
   /** Servers to run (names: 'peerboot', 'nginx'). */
   servers: string[];
+  /** Run peerboot's compiled dist/ (true after a successful build) or its sources through tsx. */
+  useDist: boolean;
   log(line: string): void;
 }
 
@@ -99,7 +102,9 @@ export async function runHttpBench(o: HttpBenchOptions): Promise<HttpRowResult[]
     try {
       o.log(`== HTTP, ${netKind === 'loopback' ? 'loopback' : 'path, +1 ms RTT'}`);
       if (o.servers.includes('peerboot')) {
-        servers.push(await startHttp('peerboot', [process.execPath, '--import', 'tsx', join(o.repo, 'bench', 'http', 'peerboot-http-server.ts'), o.filesDir, net.serverIp, '8901'], net.serverNs, net.serverIp, 8901, o.repo));
+        const launcher = join(o.repo, 'bench', 'http', 'peerboot-http-server.mjs');
+        const code = o.useDist ? [launcher, join(o.repo, 'dist')] : ['--import', 'tsx', launcher, join(o.repo, 'src')];
+        servers.push(await startHttp('peerboot', [process.execPath, ...code, o.filesDir, net.serverIp, '8901'], net.serverNs, net.serverIp, 8901, o.repo));
       }
       if (o.servers.includes('nginx')) {
         const conf = await nginxConfig(join(o.outDir, 'nginx'), o.filesDir, net.serverIp, 8902);

@@ -112,6 +112,7 @@ export interface SectionInput {
   http: HttpRowResult[];
   notes: string;
   peerbootNote: string;
+  httpRounds: number;
 }
 
 export function benchmarkSection(i: SectionInput): string {
@@ -134,10 +135,10 @@ export function benchmarkSection(i: SectionInput): string {
     '',
     '- Files: random bytes, 256 KiB, 1, 4, 32 and 300 MiB, generated once (`.cache/bench/files`), sha256 recorded; every download is checked (size and sha256) and a mismatch counts as a failed download.',
     `- Networks, all in namespaces the bench creates: **loopback** (client and servers on 127.0.0.1 of one namespace); **path**: client ns ⇄ veth ⇄ router ns ⇄ veth ⇄ server ns, where the router sends every packet through bench/net/delay-line, a TUN device that holds each packet ${i.plan.delayUs} µs in each direction (+${(2 * i.plan.delayUs) / 1000} ms RTT, like \`netem delay 1ms\` on one end; this kernel has no netem), and **loss**: the same path plus nftables \`numgen random mod 1000 < ${i.plan.lossPerMille} drop\` in each direction.`,
-    `- ${i.plan.rounds} rounds per row; in each round every server serves the same client once (storms: N clients started together, each from its own source address, as N machines would be: peerboot allows 16 transfers per client address), the server order rotating between rounds. MB/s = 10^6 bytes/s, from client start to client exit. Ratio = peerboot's median ÷ the best other server's median in the same run.`,
+    `- ${i.plan.rounds} rounds per TFTP row (HTTP: ${i.httpRounds}); in each round every server serves the same client once (storms: N clients started together, each from its own source address, as N machines would be: peerboot allows 16 transfers per client address), the server order rotating between rounds. MB/s = 10^6 bytes/s, from client start to client exit. Ratio = peerboot's median ÷ the best other server's median in the same run.`,
     '- Server cost per row: peak memory (VmHWM reset through clear_refs for single-process servers; for in.tftpd\'s per-transfer children and nginx\'s workers the peak of the summed PSS, sampled every 50 ms) and CPU seconds (the server\'s own cgroup, so forked children count).',
     '- Anchors run with their defaults except the concurrency caps (dnsmasq --tftp-max=1000, atftpd --maxthread 1000). tftpd-hpa 5.2 and dnsmasq 2.90 (Debian 12) do not implement windowsize: windowed clients fall back to lock-step with them. The tftp-hpa 5.2 client sends no options (512-byte blocks, like a legacy PXE ROM).',
-    '- Smaller files where the full ones would not fit the time budget: over the 1 ms path a lock-step download at 1468-byte blocks runs at ≈ 1.4 MB/s (32 MiB would take 24 s, and tftpd-hpa 5.2 and dnsmasq 2.90 do not implement windowsize, so they are lock-step for every client); with loss every anchor waits out fixed retransmit timeouts of 1–6 s per lost packet, so 256 KiB (≈ 2 loss events per download) is enough to show a stall; storms use 4 MiB (50 clients) and 1 MiB (200 clients) per client.',
+    '- Smaller files where the full ones would not fit the time budget: over the 1 ms path a lock-step download at 1468-byte blocks runs at ≈ 1.4 MB/s (32 MiB would take 24 s, and tftpd-hpa 5.2 and dnsmasq 2.90 do not implement windowsize, so they are lock-step for every client); with loss every anchor waits out fixed retransmit timeouts of 1–6 s per lost packet, so lock-step (curl) uses 256 KiB (≈ 2 loss events per download) and windowed (atftp) 1 MiB; storms use 4 MiB (50 clients) and 1 MiB (200 clients) per client.',
     '',
     '### Results',
     '',

@@ -75,7 +75,7 @@ export function tftpPlan(quick: boolean): TftpPlan {
       ] },
       { title: 'path, +1 ms RTT and 0.5 % loss each way', net: 'loss', rows: [
         { client: 'curl', file: 'boot-256k.bin', concurrency: 1 },
-        { client: 'atftp-w8', file: 'boot-256k.bin', concurrency: 1 },
+        { client: 'atftp-w8', file: 'boot-1m.bin', concurrency: 1 },
       ] },
     ],
   };
