@@ -17,6 +17,7 @@ import { Counters } from '../../src/platform/counters.js';
 import { openFsChunkStore } from '../../src/agent/content/fs-chunk-store.js';
 import { startAgentPackageSwarm } from '../../src/agent/swarm/agent-package-swarm.js';
 import type { WanPolicy } from '../../src/agent/wan/wan-shaper.js';
+import type { LedbatConfig } from '../../src/agent/wan/ledbat.js';
 
 export interface AgentProcessConfig {
   key: string;
@@ -32,6 +33,7 @@ export interface AgentProcessConfig {
   address: string;
   subnet: string;
   wan: WanPolicy;
+  wanLedbat?: Partial<LedbatConfig>;
   weight: number;
   assemble: boolean;
   progressEveryMs: number;
@@ -53,6 +55,7 @@ const packages = await startAgentPackageSwarm({
   server: new ApiClient({ baseUrl: config.serverUrl, token: config.agentToken }),
   lan: { address: config.address, subnet: config.subnet },
   wan: config.wan,
+  wanLedbat: config.wanLedbat,
   weight: config.weight,
   logger,
   counters,

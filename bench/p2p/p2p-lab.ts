@@ -59,6 +59,8 @@ export interface Lab {
   agents: LabAgent[];
   /** WAN interface counters of a site (the router's `wan`). */
   wanCounters(site: number): { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+  /** Shapes (or, with null, unshapes) every agent's LAN port in both directions. */
+  shapeLan(mbit: number | null): void;
   /** Starts a process inside a namespace (its pid is the process's: `ip netns exec` execs). */
   spawnIn(ns: string, argv: string[], options?: { env?: Record<string, string> }): ChildProcess;
   close(): Promise<void>;
@@ -144,6 +146,14 @@ export async function createLab(options: LabOptions): Promise<Lab> {
     wanCounters(site) {
       const read = (name: string) => Number(sh(['ip', 'netns', 'exec', routerNs(site), 'cat', `/sys/class/net/wan/statistics/${name}`]).trim());
       return { rxBytes: read('rx_bytes'), txBytes: read('tx_bytes'), rxPackets: read('rx_packets'), txPackets: read('tx_packets') };
+    },
+    shapeLan(mbit) {
+      for (const a of agents) {
+        for (const [ns, dev] of [[routerNs(a.site), `p${a.index}`], [a.ns, 'eth0']] as const) {
+          if (mbit === null) sh(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'del', 'dev', dev, 'root'], { allowFail: true });
+          else shape(ns, dev, mbit, 20);
+        }
+      }
     },
     spawnIn(ns, argv, spawnOptions = {}) {
       const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...spawnOptions.env } });

@@ -95,6 +95,7 @@ export async function setupLabWithServer(options: LabOptions & { workDir: string
 export interface AgentRunSpec {
   agent: LabAgent;
   wan: WanPolicy;
+  wanLedbat?: AgentProcessConfig['wanLedbat'];
   /** Delete the agent's data first. */
   fresh?: boolean;
   /** Copy this directory in as the agent's data before starting (a pre-seeded cache). */
@@ -140,7 +141,7 @@ export function startAgents(env: LabEnv, specs: AgentRunSpec[], options: { progr
     const config: AgentProcessConfig = {
       key, dataDir, serverUrl: env.serverUrl, agentId: enrolled.agentId, siteId: enrolled.siteId!, agentToken: enrolled.agentToken,
       certificate: enrolled.agentCertificate!, privateKeyPem: env.keys.get(key)!.privateKeyPem, policyPublicKey: env.hq.policyPublicKey,
-      manifestPath: env.manifestPath, address: spec.agent.address, subnet: spec.agent.subnet, wan: spec.wan, weight: spec.weight ?? 300,
+      manifestPath: env.manifestPath, address: spec.agent.address, subnet: spec.agent.subnet, wan: spec.wan, wanLedbat: spec.wanLedbat, weight: spec.weight ?? 300,
       assemble: spec.assemble ?? false, progressEveryMs: options.progressEveryMs ?? 500, logLevel: options.logLevel ?? 'warn',
     };
     const configPath = join(env.workDir, `agent-${key}.json`);

@@ -29,6 +29,7 @@ import { openFsChunkStore } from '../content/fs-chunk-store.js';
 import { PackageSync } from '../content/package-sync.js';
 import { directedBroadcast } from '../peers/peer-transport.js';
 import { createWanChunkSource } from '../wan/wan-chunk-source.js';
+import type { LedbatConfig } from '../wan/ledbat.js';
 import { UNLIMITED_WAN, WanShaper, type WanPolicy } from '../wan/wan-shaper.js';
 import type { SchedulerConfig } from './fetch-scheduler.js';
 import { ChunkRequestSigner, ChunkRequestVerifier, type PeerIdentity } from './peer-auth.js';
@@ -56,6 +57,8 @@ export interface AgentPackageSwarmOptions {
     capBytesPerSecond?: number | null;
   };
   wan?: WanPolicy;
+  /** LEDBAT tuning (tests and benches; the defaults follow RFC 6817). */
+  wanLedbat?: Partial<LedbatConfig>;
   weight?: number;
   scheduler?: Partial<SchedulerConfig>;
   clock?: Clock;
@@ -103,7 +106,7 @@ export async function startAgentPackageSwarm(o: AgentPackageSwarmOptions): Promi
   const counters = o.counters ?? new Counters();
   const store = await openFsChunkStore(join(o.dataDir, 'chunk-cache'));
   if (store.tempFilesRemoved > 0) logger.info('removed partial chunk writes left by an interrupted run', { files: store.tempFilesRemoved });
-  const shaper = new WanShaper(o.wan ?? UNLIMITED_WAN, clock);
+  const shaper = new WanShaper(o.wan ?? UNLIMITED_WAN, clock, o.wanLedbat);
   const wan = createWanChunkSource({ client: o.server, shaper, clock, counters });
   const signer = new ChunkRequestSigner(o.identity);
   const peers = createPeerChunkClient({ signer });
