@@ -129,7 +129,7 @@ export interface AgentRun {
 }
 
 /** Starts agent processes (all at once). */
-export function startAgents(env: LabEnv, specs: AgentRunSpec[], options: { progressEveryMs?: number; logLevel?: AgentProcessConfig['logLevel'] } = {}): AgentRun {
+export function startAgents(env: LabEnv, specs: AgentRunSpec[], options: { progressEveryMs?: number; logLevel?: AgentProcessConfig['logLevel']; manifestPath?: string } = {}): AgentRun {
   const records: AgentRecord[] = [];
   for (const spec of specs) {
     const key = keyOf(spec.agent);
@@ -141,7 +141,7 @@ export function startAgents(env: LabEnv, specs: AgentRunSpec[], options: { progr
     const config: AgentProcessConfig = {
       key, dataDir, serverUrl: env.serverUrl, agentId: enrolled.agentId, siteId: enrolled.siteId!, agentToken: enrolled.agentToken,
       certificate: enrolled.agentCertificate!, privateKeyPem: env.keys.get(key)!.privateKeyPem, policyPublicKey: env.hq.policyPublicKey,
-      manifestPath: env.manifestPath, address: spec.agent.address, subnet: spec.agent.subnet, wan: spec.wan, wanLedbat: spec.wanLedbat, weight: spec.weight ?? 300,
+      manifestPath: options.manifestPath ?? env.manifestPath, address: spec.agent.address, subnet: spec.agent.subnet, wan: spec.wan, wanLedbat: spec.wanLedbat, weight: spec.weight ?? 300,
       assemble: spec.assemble ?? false, progressEveryMs: options.progressEveryMs ?? 500, logLevel: options.logLevel ?? 'warn',
     };
     const configPath = join(env.workDir, `agent-${key}.json`);

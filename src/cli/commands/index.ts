@@ -8,5 +8,6 @@ import { adminCommand } from './admin.js';
 import { packageCommand } from './package.js';
 import { agentCommand } from './agent.js';
 import { windowsRootCommand } from './windows-root.js';
+import { distributionCommand } from './distribution.js';
 
-export const commands: Command[] = [demoCommand, responderCommand, tftpCommand, serverCommand, adminCommand, packageCommand, agentCommand, windowsRootCommand];
+export const commands: Command[] = [demoCommand, responderCommand, tftpCommand, serverCommand, adminCommand, packageCommand, agentCommand, windowsRootCommand, distributionCommand];
