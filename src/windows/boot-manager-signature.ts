@@ -44,8 +44,8 @@ const SECURITY_DIRECTORY = 4;
 export function authenticodeSignatures(pe: Uint8Array): Uint8Array[] {
   const view = new DataView(pe.buffer, pe.byteOffset, pe.byteLength);
   const need = (end: number, what: string) => { if (end > pe.length) throw new NotPeImageError(`${what} runs past the end (${pe.length} bytes)`); };
-  need(0x40, 'DOS header');
   if (pe[0] !== 0x4d || pe[1] !== 0x5a) throw new NotPeImageError('no MZ signature');
+  need(0x40, 'DOS header');
   const peOffset = view.getUint32(0x3c, true);
   need(peOffset + 24 + 2, 'PE header');
   if (view.getUint32(peOffset, true) !== 0x00004550) throw new NotPeImageError('no PE\\0\\0 signature');

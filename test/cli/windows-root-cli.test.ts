@@ -28,7 +28,7 @@ test.after(() => rmSync(work, { recursive: true, force: true }));
 
 test('builds the root, one readable BCD per firmware, and prints the responder flags', () => {
   const out = join(work, 'root');
-  const r = peerboot('windows-root', '--toolkit', toolkit, '--out', out, '--abortpxe', '--tftp-blksize', '1456', '--tftp-windowsize', '8');
+  const r = peerboot('windows-root', '--toolkit', toolkit, '--out', out, '--no-signature-check', '--abortpxe', '--tftp-blksize', '1456', '--tftp-windowsize', '8');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(join(out, 'Boot', 'pxeboot.n12'), 'utf8'), 'placeholder mount/Windows/Boot/PXE/pxeboot.n12');
   assert.equal(readFileSync(join(out, 'sources', 'boot.wim'), 'utf8'), 'placeholder media/sources/boot.wim');
@@ -39,7 +39,7 @@ test('builds the root, one readable BCD per firmware, and prints the responder f
 test('--wimboot copies the admin\'s wimboot and writes the fast-lane iPXE script with relative URLs', () => {
   const out = join(work, 'root-wimboot');
   writeFileSync(join(work, 'wimboot'), 'placeholder wimboot');
-  const r = peerboot('windows-root', '--toolkit', toolkit, '--out', out, '--wimboot', join(work, 'wimboot'));
+  const r = peerboot('windows-root', '--toolkit', toolkit, '--out', out, '--no-signature-check', '--wimboot', join(work, 'wimboot'));
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(join(out, 'wimboot'), 'utf8'), 'placeholder wimboot');
   const script = readFileSync(join(out, 'wimboot.ipxe'), 'utf8');
@@ -47,7 +47,7 @@ test('--wimboot copies the admin\'s wimboot and writes the fast-lane iPXE script
   assert.match(script, /^kernel wimboot \|\| goto failed$/m);
   assert.match(script, /^set peerboot-bcd Boot\/EFI\/BCD$/m);
   assert.match(r.stdout, /--ipxe-script wimboot\.ipxe --http-port/);
-  const missing = peerboot('windows-root', '--toolkit', toolkit, '--out', out, '--wimboot', join(work, 'nope'));
+  const missing = peerboot('windows-root', '--toolkit', toolkit, '--out', out, '--no-signature-check', '--wimboot', join(work, 'nope'));
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /--wimboot .*nope/);
 });
@@ -61,7 +61,16 @@ test('an incomplete toolkit is refused (exit 1) naming the missing file', () => 
   assert.equal(r.code, 1);
   assert.match(r.stderr, /missing bootmgr\.exe/);
   // UEFI alone does not need it.
-  assert.equal(peerboot('windows-root', '--toolkit', partial, '--out', join(work, 'root3'), '--firmware', 'uefi').code, 0);
+  assert.equal(peerboot('windows-root', '--toolkit', partial, '--out', join(work, 'root3'), '--firmware', 'uefi', '--no-signature-check').code, 0);
+});
+
+test('placeholder boot managers are refused unless --no-signature-check (which CA signed them is checked)', () => {
+  const r = peerboot('windows-root', '--toolkit', toolkit, '--out', join(work, 'root4'), '--firmware', 'uefi');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /bootmgfw\.efi is not a PE\/COFF image: no MZ signature; copy the real boot manager/);
+  const ca2023 = peerboot('windows-root', '--toolkit', toolkit, '--out', join(work, 'root5'), '--firmware', 'uefi', '--boot-managers', 'ca2023', '--no-signature-check');
+  assert.equal(ca2023.code, 1);
+  assert.match(ca2023.stderr, /missing bootmgfw_EX\.efi/);
 });
 
 test('the responder refuses a --bcd that does not parse, before binding anything', () => {

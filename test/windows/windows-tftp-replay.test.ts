@@ -125,6 +125,7 @@ describe('Windows boot chain replayed over real UDP against the peerboot TFTP se
     }
     plan = await writeWindowsBootRoot(toolkit, rootDir, {
       firmware: ['bios', 'uefi'], abortPxe: true, bcd: { tftpBlockSize: 1456, tftpWindowSize: 8 },
+      skipSignatureCheck: true, // placeholder binaries (the signature check: src/windows/windows-boot-root.test.ts)
     });
     server = await startTftpServer({ root: await BootRoot.open(rootDir), address: '127.0.0.1', port: 0, logger: silentLogger });
   });
@@ -137,6 +138,7 @@ describe('Windows boot chain replayed over real UDP against the peerboot TFTP se
     assert.deepEqual(plan.profile, {
       biosFile: '\\Boot\\pxeboot.n12',
       uefiX64File: '\\Boot\\bootmgfw.efi',
+      uefiX64Files: { pca2011: '\\Boot\\bootmgfw.efi' },
       biosNoDeploymentFile: '\\Boot\\abortpxe.com',
       bcdPath: { bios: '\\Boot\\BCD', uefi: '\\Boot\\EFI\\BCD' },
     });

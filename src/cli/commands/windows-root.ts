@@ -10,12 +10,13 @@ import { parseArgs } from 'node:util';
 import { InvalidBcdOptionError, type WindowsFirmware } from '../../windows/bcd/ramdisk-bcd.js';
 import { ToolkitIncompleteError, type WindowsArch } from '../../windows/toolkit.js';
 import { wimbootIpxeScript } from '../../windows/wimboot-script.js';
-import { writeWindowsBootRoot, type WindowsBootProfile } from '../../windows/windows-boot-root.js';
+import type { BootManagerGeneration } from '../../windows/boot-manager-signature.js';
+import { BootManagerSignatureError, writeWindowsBootRoot, type WindowsBootProfile } from '../../windows/windows-boot-root.js';
 import { UsageError, type Command } from '../command.js';
 
 const usage = `Usage: peerboot windows-root --toolkit DIR --out DIR [--firmware bios,uefi] [--arch amd64|x86|arm64]
                              [--f12-prompt] [--abortpxe] [--tftp-blksize N] [--tftp-windowsize N]
-                             [--wimboot FILE]
+                             [--boot-managers pca2011,ca2023] [--no-signature-check] [--wimboot FILE]
 
 Copies pxeboot.n12, bootmgr.exe, bootmgfw.efi, wgl4_boot.ttf, boot.sdi and boot.wim from a Windows
 toolkit folder (copype output, an ADK tree, or Microsoft's PXE layout) to the paths the Windows boot
@@ -30,6 +31,10 @@ programs ask for under --out, writes a BCD store per firmware (BIOS \\Boot\\BCD,
   --abortpxe           also serve abortpxe.com, for BIOS machines without a deployment
   --tftp-blksize N     BCD ramdisktftpblocksize (bootmgr's TFTP block size for boot.wim; 8-65464)
   --tftp-windowsize N  BCD ramdisktftpwindowsize (RFC 7440 window; 1-65535)
+  --boot-managers LIST UEFI boot managers to import, the first being the default NBP: pca2011
+                       (bootmgfw.efi, Microsoft Windows Production PCA 2011) and/or ca2023
+                       (EFI_EX\bootmgfw_EX.efi, Windows UEFI CA 2023); default pca2011
+  --no-signature-check do not check which CA signed the boot managers (placeholder files in labs)
   --wimboot FILE       fast lane: copy this wimboot (not in Debian; from ipxe.org) into the root
                        and write wimboot.ipxe, an iPXE script that boots WinPE through wimboot
                        over HTTP (serve it with --ipxe-script wimboot.ipxe --http-port N)
@@ -72,6 +77,7 @@ export const windowsRootCommand: Command = {
           toolkit: { type: 'string' }, out: { type: 'string' }, firmware: { type: 'string' }, arch: { type: 'string' },
           'f12-prompt': { type: 'boolean' }, abortpxe: { type: 'boolean' },
           'tftp-blksize': { type: 'string' }, 'tftp-windowsize': { type: 'string' }, wimboot: { type: 'string' },
+          'boot-managers': { type: 'string' }, 'no-signature-check': { type: 'boolean' },
         },
         strict: true,
         allowPositionals: false,
@@ -87,6 +93,10 @@ export const windowsRootCommand: Command = {
       throw new UsageError(`--firmware must list bios and/or uefi, got '${v.firmware}'`);
     }
     if (v.arch !== undefined && !['amd64', 'x86', 'arm64'].includes(v.arch)) throw new UsageError(`--arch must be amd64, x86 or arm64, got '${v.arch}'`);
+    const managers = (v['boot-managers'] ?? 'pca2011').split(',').map((m) => m.trim()).filter(Boolean);
+    if (managers.length === 0 || managers.some((m) => m !== 'pca2011' && m !== 'ca2023')) {
+      throw new UsageError(`--boot-managers must list pca2011 and/or ca2023, got '${v['boot-managers']}'`);
+    }
     const blockSize = parseCount(v['tftp-blksize'], '--tftp-blksize');
     const windowSize = parseCount(v['tftp-windowsize'], '--tftp-windowsize');
     let plan;
@@ -96,13 +106,15 @@ export const windowsRootCommand: Command = {
         ...(v['f12-prompt'] ? { f12Prompt: true } : {}),
         ...(v.abortpxe ? { abortPxe: true } : {}),
         ...(v.arch !== undefined ? { arch: v.arch as WindowsArch } : {}),
+        uefiBootManagers: [...new Set(managers)] as BootManagerGeneration[],
+        ...(v['no-signature-check'] ? { skipSignatureCheck: true } : {}),
         bcd: {
           ...(blockSize !== undefined ? { tftpBlockSize: blockSize } : {}),
           ...(windowSize !== undefined ? { tftpWindowSize: windowSize } : {}),
         },
       });
     } catch (err) {
-      if (err instanceof ToolkitIncompleteError || err instanceof InvalidBcdOptionError) throw new UsageError(err.message, 1);
+      if (err instanceof ToolkitIncompleteError || err instanceof InvalidBcdOptionError || err instanceof BootManagerSignatureError) throw new UsageError(err.message, 1);
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'ENOTDIR') throw new UsageError(e.message, 1);
       throw err;
@@ -122,6 +134,9 @@ export const windowsRootCommand: Command = {
     }
     for (const f of plan.files) {
       console.log(`${f.servedPath.padEnd(28)} ${f.kind === 'copy' ? `from ${f.toolkitPath}` : `generated BCD (${f.firmware}, ${f.bytes.length} bytes)`}`);
+    }
+    if (plan.profile.uefiX64Files?.ca2023 !== undefined && plan.profile.uefiX64Files.pca2011 !== undefined) {
+      console.log(`UEFI boot managers: PCA 2011 ${plan.profile.uefiX64Files.pca2011}, CA 2023 ${plan.profile.uefiX64Files.ca2023} (default: the first of --boot-managers)`);
     }
     console.log(`\nServe it with:\n  peerboot responder --interface IFACE ${responderFlagsFor(v.out, plan.profile)} --allow-mac MAC,...`);
     if (v.wimboot !== undefined) {
