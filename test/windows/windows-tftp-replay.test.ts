@@ -10,7 +10,9 @@
 //              \SOURCES\BOOT.WIM         blksize and windowsize taken FROM THE SERVED BCD
 // The OACK echoes blksize/windowsize/tsize as granted and never msftwindow (not implemented, §5).
 // The generated BCD read back with readBcdStore names the same sdi and wim paths the client then
-// asks for. A toolkit tree missing files is refused with their names.
+// asks for. Over the wire, our proxyDHCP responder (loopback) answers BIOS and UEFI requests with
+// the backslash NBP and option 252 per firmware, and the BCD named by 252 is then fetched by TFTP.
+// A toolkit tree missing files is refused with their names.
 // Method: real UDP on 127.0.0.1 against startTftpServer; a small RFC 7440 client in this file (ACK
 // per window, last block shorter than blksize ends the transfer); SHA-256 against the toolkit files.
 import assert from 'node:assert/strict';
@@ -19,7 +21,11 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { NetworkInterfaceInfo } from 'node:os';
 import { after, before, describe, test } from 'node:test';
+import { staticBootPolicy } from '../../src/agent/pxe/proxy-dhcp.js';
+import { startPxeResponder } from '../../src/agent/pxe/pxe-responder.js';
+import { decodeDhcpPacket, encodeDhcpPacket } from '../../src/protocol/dhcp/packet.js';
 import { BootRoot } from '../../src/agent/files/boot-root.js';
 import { startTftpServer, type TftpServerHandle } from '../../src/agent/tftp/tftp-server.js';
 import { silentLogger } from '../../src/platform/logger.js';
@@ -208,6 +214,53 @@ describe('Windows boot chain replayed over real UDP against the peerboot TFTP se
     const abort = await tftpGet(server.port, plan.profile.biosNoDeploymentFile!, {});
     assert.equal(sha(abort.bytes), sums.get('mount/Windows/Boot/PXE/abortpxe.com'));
     assert.equal(rootRelativePath('\\Boot\\EFI\\BCD'), 'Boot/EFI/BCD');
+  });
+
+  test('over the wire: the responder offers the backslash NBP + option 252, and the client fetches that BCD', async () => {
+    const p = plan.profile;
+    const responder = await startPxeResponder({
+      interfaceName: 'lo', logger: silentLogger,
+      listInterfaces: () => ({ lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' } as NetworkInterfaceInfo] }),
+      config: { select: staticBootPolicy({ biosFile: p.biosFile!, uefiX64File: p.uefiX64File!, bcdPath: p.bcdPath.bios!, uefiBcdPath: p.bcdPath.uefi!, allow: { kind: 'unknown' } }) },
+      ports: { dhcp: 0, proxy: 0, client: 0 }, broadcastAddress: '127.255.255.255',
+    });
+    const client = createSocket('udp4');
+    const replies: Buffer[] = [];
+    client.on('message', (m) => replies.push(m));
+    await new Promise<void>((r) => client.bind(0, '0.0.0.0', r));
+    const ask = async (port: number, arch: number, type: number, xid: number) => {
+      const vendor = `PXEClient:Arch:${String(arch).padStart(5, '0')}:UNDI:003000`;
+      const packet = encodeDhcpPacket({
+        op: 1, htype: 1, hlen: 6, hops: 0, xid, secs: 0, flags: type === 1 ? 0x8000 : 0,
+        clientAddr: type === 1 ? '0.0.0.0' : '127.0.0.1', yourAddr: '0.0.0.0', serverAddr: '0.0.0.0', gatewayAddr: '0.0.0.0',
+        clientHardwareAddr: Uint8Array.from([0x52, 0x54, 0, 0x77, 0, 1, ...new Array(10).fill(0)]), serverName: '', bootFile: '',
+        options: new Map<number, Uint8Array>([[53, Uint8Array.of(type)], [93, Uint8Array.of(0, arch)], [94, Uint8Array.of(1, 3, 0)], [60, Buffer.from(vendor, 'latin1')]]),
+      });
+      replies.length = 0;
+      await new Promise<void>((r, j) => client.send(packet, port, '127.0.0.1', (e) => (e ? j(e) : r())));
+      const deadline = Date.now() + 3000;
+      while (replies.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(replies.length > 0, `no reply to arch ${arch} on ${port}`);
+      return decodeDhcpPacket(replies[0]!);
+    };
+    const bcdOf = (r: ReturnType<typeof decodeDhcpPacket>) => Buffer.from(r.options.get(252) ?? []).toString('latin1');
+    try {
+      // The 4011 exchange is answered to the request's own source address and port (§2.7), so this
+      // unprivileged client needs no port 68; the decision is the same as for the port-67 offer.
+      const biosAck = await ask(responder.ports.proxy, 0, 3, 0x1001);
+      assert.equal(biosAck.bootFile, '\\Boot\\pxeboot.n12');
+      assert.equal(bcdOf(biosAck), '\\Boot\\BCD\0');
+      const uefiAck = await ask(responder.ports.proxy, 7, 3, 0x1002);
+      assert.equal(uefiAck.bootFile, '\\Boot\\bootmgfw.efi');
+      assert.equal(bcdOf(uefiAck), '\\Boot\\EFI\\BCD\0');
+      // bootmgfw takes the BCD path from the cached reply and asks our TFTP server for it.
+      const fetched = await tftpGet(server.port, bcdOf(uefiAck).replace(/\0$/, ''), { tsize: '0', blksize: '1456' });
+      assert.deepEqual(fetched.bytes, readFileSync(join(rootDir, 'Boot', 'EFI', 'BCD')));
+      assert.ok(readBcdStore(fetched.bytes).length >= 3);
+    } finally {
+      client.close();
+      await responder.close();
+    }
   });
 
   test('a toolkit tree without the needed files is refused with their names', () => {
