@@ -14,6 +14,8 @@
  *
  * Usage (root): node --import tsx bench/p2p/run.ts [--sizes 2,5,10] [--package-mib 300]
  *   [--wan-mbit 20] [--rtt-ms 40] [--wan-queue-ms 150] [--lan-mbit N] [--skip-competition] [--write-docs]
+ *   --render-only: no lab; render (and with --write-docs, write) the section from the last results
+ *   (.cache/bench/p2p-results.json).
  */
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     'lan-mbit': { type: 'string', default: '100' },
     'skip-competition': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
+    'render-only': { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
@@ -281,6 +284,13 @@ function writeDocs(section: string): void {
   writeFileSync(path, text.replace(/\n{3,}/g, '\n\n'));
 }
 
+const resultsPath = join(repoRoot, '.cache', 'bench', 'p2p-results.json');
+if (values['render-only']) {
+  const section = markdown(JSON.parse(readFileSync(resultsPath, 'utf8')) as Results);
+  process.stdout.write(section + '\n');
+  if (values['write-docs']) writeDocs(section);
+  process.exit(0);
+}
 removeStaleLabs();
 const forwarder = compileDelayForwarder(join(repoRoot, '.cache', 'bench'));
 log(`setting up: 2 sites × ${maxN + 1} agents, ${packageBytes / 2 ** 20} MiB package`);
@@ -298,7 +308,7 @@ try {
   }
 } finally {
   await env.close();
-  writeFileSync(join(repoRoot, '.cache', 'bench', 'p2p-results.json'), JSON.stringify(results, null, 2));
+  writeFileSync(resultsPath, JSON.stringify(results, null, 2));
   rmSync(workDir, { recursive: true, force: true });
 }
 const section = markdown(results);

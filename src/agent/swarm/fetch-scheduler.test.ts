@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PackageChunks } from '../content/package-chunks.js';
 import type { ChunkHave } from '../../protocol/peer/chunk-have.js';
-import { FetchScheduler, type SchedulerEffect } from './fetch-scheduler.js';
+import { FetchScheduler, type SchedulerConfig, type SchedulerEffect } from './fetch-scheduler.js';
 
 const sha = (label: string, i: number) => `${label}${i}`.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a').slice(0, 64);
 
@@ -33,12 +33,16 @@ function haveOf(agentId: string, packages: Array<{ id: string; count: number; he
   };
 }
 
+/** The scheduler with a 1.6 s listening period (the tests' timelines are written for it). */
+const newScheduler = (self: { agentId: string; weight: number }, nowMs: number, config: Partial<SchedulerConfig> = {}) =>
+  new FetchScheduler(self, nowMs, { config: { listenBeforeWanMs: 1600, ...config } });
+
 const fetches = (effects: SchedulerEffect[]) => effects.filter((e): e is Extract<SchedulerEffect, { kind: 'fetch' }> => e.kind === 'fetch');
 const sources = (effects: SchedulerEffect[]) => fetches(effects).map((f) => `${f.index}:${f.source.kind === 'wan' ? 'wan' : f.source.agentId}`);
 
 describe('FetchScheduler', () => {
   it('listens before deciding, then the lone agent fetches over the WAN in chunk order, bounded', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0, { config: { wanFetchesMax: 2 } });
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0, { wanFetchesMax: 2 });
     assert.deepEqual(fetches(s.setPackages([pkgOf('p', 5)], 0)), [], 'nothing while listening');
     assert.equal(s.nextWakeAtMs(0), 1600);
     const e = s.tick(1600);
@@ -50,7 +54,7 @@ describe('FetchScheduler', () => {
   });
 
   it('fetches from a neighbour that holds the chunk, not from the WAN', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0);
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0);
     s.setPackages([pkgOf('p', 3)], 0);
     s.view.update(haveOf('a2', [{ id: 'p', count: 3, held: [0, 1, 2] }]), '10.0.0.2', 2000);
     const e = s.tick(2000);
@@ -60,8 +64,8 @@ describe('FetchScheduler', () => {
   });
 
   it('only the best-ranked of two fresh agents fetches over the WAN; the other waits and copies', () => {
-    const a = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0, { config: { wanFetchesMax: 2 } });
-    const b = new FetchScheduler({ agentId: 'a2', weight: 300 }, 0, { config: { wanFetchesMax: 2 } });
+    const a = newScheduler({ agentId: 'a1', weight: 300 }, 0, { wanFetchesMax: 2 });
+    const b = newScheduler({ agentId: 'a2', weight: 300 }, 0, { wanFetchesMax: 2 });
     a.setPackages([pkgOf('p', 4)], 0);
     b.setPackages([pkgOf('p', 4)], 0);
     a.view.update(haveOf('a2', [{ id: 'p', count: 4, held: [] }]), '10.0.0.2', 1000);
@@ -75,7 +79,7 @@ describe('FetchScheduler', () => {
   });
 
   it('a better-ranked agent arriving later does not take the WAN role from the incumbent', () => {
-    const late = new FetchScheduler({ agentId: 'a0', weight: 400 }, 10_000);
+    const late = newScheduler({ agentId: 'a0', weight: 400 }, 10_000);
     late.setPackages([pkgOf('p', 4)], 10_000);
     late.view.update(haveOf('a5', [{ id: 'p', count: 4, held: [0], wanFetcher: true, wanInFlight: [1] }], 100), '10.0.0.5', 11_700);
     const e = late.tick(11_700);
@@ -84,7 +88,7 @@ describe('FetchScheduler', () => {
   });
 
   it('of two claimants (a healed partition) the better-ranked keeps the role', () => {
-    const s = new FetchScheduler({ agentId: 'a9', weight: 100 }, 0);
+    const s = newScheduler({ agentId: 'a9', weight: 100 }, 0);
     s.setPackages([pkgOf('p', 10)], 0);
     assert.ok(fetches(s.tick(2000)).length > 0);
     assert.equal(s.haveState()[0]!.wanFetcher, true);
@@ -95,7 +99,7 @@ describe('FetchScheduler', () => {
   });
 
   it('never duplicates a chunk a neighbour is fetching over the WAN', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0, { config: { wanFetchesMax: 4 } });
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0, { wanFetchesMax: 4 });
     s.setPackages([pkgOf('p', 6)], 0);
     // A neighbour that is interested but not claiming, fetching 0 and 1 (it held the role a moment ago).
     s.view.update(haveOf('a9', [{ id: 'p', count: 6, held: [], wanInFlight: [0, 1] }], 100), '10.0.0.9', 1000);
@@ -103,7 +107,7 @@ describe('FetchScheduler', () => {
   });
 
   it('bans a neighbour that served wrong bytes, fetches elsewhere, and never asks it for that chunk again', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0, { config: { peerFetchesPerPeerMax: 1, peerFetchesMax: 1 } });
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0, { peerFetchesPerPeerMax: 1, peerFetchesMax: 1 });
     s.setPackages([pkgOf('p', 2)], 0);
     s.view.update(haveOf('bad', [{ id: 'p', count: 2, held: [0, 1] }], 500), '10.0.0.66', 1000);
     s.view.update(haveOf('good', [{ id: 'p', count: 2, held: [0, 1] }], 100), '10.0.0.7', 1000);
@@ -124,7 +128,7 @@ describe('FetchScheduler', () => {
   });
 
   it('when the only holders are banned, the WAN fetcher goes to the server', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0);
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0);
     s.setPackages([pkgOf('p', 1)], 0);
     s.view.update(haveOf('bad', [{ id: 'p', count: 1, held: [0] }], 500), '10.0.0.66', 1000);
     const f = fetches(s.tick(1000))[0]!;
@@ -135,7 +139,7 @@ describe('FetchScheduler', () => {
   });
 
   it('a chunk found corrupt in the store is fetched again', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0);
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0);
     const p = pkgOf('p', 2);
     s.setPackages([p], 0);
     s.markHeld(p.chunks.map((c) => c.sha256), 0);
@@ -146,7 +150,7 @@ describe('FetchScheduler', () => {
   });
 
   it('reports completion once, and stops claiming the WAN role when complete', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0);
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0);
     s.setPackages([pkgOf('p', 2)], 0);
     s.tick(2000);
     s.onFetchDone(sha('pc', 0), 'stored', 2100);
@@ -157,7 +161,7 @@ describe('FetchScheduler', () => {
   });
 
   it('bounds requests in flight per neighbour and in total', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0, { config: { peerFetchesMax: 3, peerFetchesPerPeerMax: 2 } });
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0, { peerFetchesMax: 3, peerFetchesPerPeerMax: 2 });
     s.setPackages([pkgOf('p', 20)], 0);
     const all = Array.from({ length: 20 }, (_, i) => i);
     s.view.update(haveOf('a2', [{ id: 'p', count: 20, held: all }]), '10.0.0.2', 100);
@@ -167,7 +171,7 @@ describe('FetchScheduler', () => {
   });
 
   it('rarest chunk first', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0, { config: { peerFetchesMax: 1 } });
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0, { peerFetchesMax: 1 });
     s.setPackages([pkgOf('p', 3)], 0);
     s.view.update(haveOf('a2', [{ id: 'p', count: 3, held: [0, 1, 2] }]), '10.0.0.2', 100);
     s.view.update(haveOf('a3', [{ id: 'p', count: 3, held: [0, 1] }]), '10.0.0.3', 100);
@@ -175,7 +179,7 @@ describe('FetchScheduler', () => {
   });
 
   it('a full disk pauses fetching until the retry time', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0);
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0);
     s.setPackages([pkgOf('p', 3)], 0);
     const [f] = fetches(s.tick(2000));
     s.onFetchDone(f!.sha256, 'diskFull', 2100);
@@ -185,7 +189,7 @@ describe('FetchScheduler', () => {
   });
 
   it('a neighbour that answered "not found" is left alone for that chunk for a while', () => {
-    const s = new FetchScheduler({ agentId: 'a1', weight: 300 }, 0, { config: { peerFetchesMax: 1 } });
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0, { peerFetchesMax: 1 });
     s.setPackages([pkgOf('p', 1)], 0);
     s.view.update(haveOf('a2', [{ id: 'p', count: 1, held: [0] }]), '10.0.0.2', 100);
     const [f] = fetches(s.tick(100));

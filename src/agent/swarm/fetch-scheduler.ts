@@ -43,7 +43,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
   peerFetchesMax: 4,
   peerFetchesPerPeerMax: 2,
   wanFetchesMax: 3,
-  listenBeforeWanMs: 1600,
+  listenBeforeWanMs: 3000,
   peerRetryAfterMs: 2000,
   wanRetryMs: [1000, 30_000],
   diskFullRetryMs: 30_000,

@@ -3,8 +3,10 @@
  * neighbour, merged window by window into a full per-package bitmap, with liveness. Pure: the
  * shell feeds messages it has already authenticated (certificate, signature, site) and passes the
  * monotonic time. A neighbour is live while its messages keep coming: silence for
- * `livenessIntervals` of its announced interval (at least 1.5 s) and it is forgotten, with all
- * its chunks and its WAN-fetcher claim.
+ * `livenessIntervals` of its announced interval (at least `livenessMinMs`, 4 s) and it is
+ * forgotten, with all its chunks and its WAN-fetcher claim. Generous on purpose: declaring a busy
+ * WAN fetcher dead (a loaded machine, lost datagrams) makes a second agent fetch the same chunks
+ * over the WAN, which costs far more than waiting a few seconds to take over from a dead one.
  */
 import { haveHoldsChunk, type ChunkHave } from '../../protocol/peer/chunk-have.js';
 
@@ -52,10 +54,12 @@ export function clearBit(bitmap: Uint8Array, index: number): void {
 export class PeerView {
   readonly #peers = new Map<string, PeerState>();
   readonly livenessIntervals: number;
+  readonly livenessMinMs: number;
   readonly maxPeers: number;
 
-  constructor(options: { livenessIntervals?: number; maxPeers?: number } = {}) {
-    this.livenessIntervals = options.livenessIntervals ?? 3;
+  constructor(options: { livenessIntervals?: number; livenessMinMs?: number; maxPeers?: number } = {}) {
+    this.livenessIntervals = options.livenessIntervals ?? 6;
+    this.livenessMinMs = options.livenessMinMs ?? 4000;
     this.maxPeers = options.maxPeers ?? 256;
   }
 
@@ -101,7 +105,7 @@ export class PeerView {
   }
 
   isLive(peer: PeerState, nowMs: number): boolean {
-    return nowMs - peer.lastHeardMs <= Math.max(1500, this.livenessIntervals * peer.intervalMs);
+    return nowMs - peer.lastHeardMs <= Math.max(this.livenessMinMs, this.livenessIntervals * peer.intervalMs);
   }
 
   /** Live neighbours. */
@@ -124,7 +128,7 @@ export class PeerView {
   nextExpiryAtMs(): number | null {
     let next: number | null = null;
     for (const p of this.#peers.values()) {
-      const at = p.lastHeardMs + Math.max(1500, this.livenessIntervals * p.intervalMs) + 1;
+      const at = p.lastHeardMs + Math.max(this.livenessMinMs, this.livenessIntervals * p.intervalMs) + 1;
       if (next === null || at < next) next = at;
     }
     return next;
