@@ -128,6 +128,7 @@ describe('Secure Boot: OVMF with Microsoft keys through the peerboot responder',
     const order = [SECURE_BOOT_FILES.shim, SECURE_BOOT_FILES.grub, SECURE_BOOT_FILES.grubCfg, SECURE_BOOT_FILES.kernel, SECURE_BOOT_FILES.initrd]
       .map((f) => rrqs(r.events, f)[0]!.atEpochMs);
     assert.deepEqual([...order].sort((a, b) => a - b), order, 'shim, grubx64.efi, grub.cfg, vmlinuz, initrd.gz in that order');
+    assert.equal(r.responderLog.some((e) => /no Authenticode signature/.test(String(e.msg))), false, 'no unsigned-NBP warning for shim');
     // The 4011 ACK / proxy offer named shim.
     assert.ok(r.responderLog.some((e) => JSON.stringify(e).includes(SECURE_BOOT_FILES.shim)), 'the responder logged offering shimx64.efi');
   });
@@ -143,5 +144,7 @@ describe('Secure Boot: OVMF with Microsoft keys through the peerboot responder',
     const size = statSync(join(rootDir, SECURE_BOOT_FILES.unsignedNbp)).size;
     const whole = transfers(r.responderLog, SECURE_BOOT_FILES.unsignedNbp).filter((e) => e.outcome === 'complete');
     assert.ok(whole.some((e) => e.bytes === size), `the responder logged a complete ${size}-byte transfer of ipxe.efi`);
+    // The responder warned at start that this NBP is unsigned (and did not for shim in the test above).
+    assert.ok(r.responderLog.some((e) => e.level === 'warn' && /no Authenticode signature/.test(String(e.msg))), 'the responder warned about the unsigned NBP');
   });
 });

@@ -19,6 +19,7 @@ import { UsageError, type Command } from '../command.js';
 import { parseLogLevel } from '../options.js';
 import { waitForShutdownSignal } from '../signals.js';
 import { readBcdStore } from '../../windows/bcd/bcd-store.js';
+import { authenticodeSignatures } from '../../windows/boot-manager-signature.js';
 
 const usage = `Usage: peerboot responder --interface IFACE --root DIR --bios FILE --uefi FILE
                           [--ipxe-script FILE] [--http-port N]
@@ -135,6 +136,18 @@ export const responderCommand: Command = {
     }
     if (!v['ipxe-script'] && [v.bios!, v.uefi!].some(isIpxeBinaryName)) {
       logger.warn('no --ipxe-script: iPXE clients (chained iPXE and iPXE NIC ROMs) will not be answered, to avoid an endless chain loop', { bios: v.bios, uefi: v.uefi });
+    }
+    // Issue 8: a DHCP request does not say whether Secure Boot is on, so say it here: an unsigned
+    // UEFI NBP is refused by every machine with Secure Boot on (OVMF: "Access Denied").
+    const uefiResolved = await root.resolve(v.uefi!);
+    if (uefiResolved.ok) {
+      try {
+        if (authenticodeSignatures(await readFile(uefiResolved.path)).length === 0) {
+          logger.warn('the UEFI boot file carries no Authenticode signature: machines with Secure Boot on will refuse it; use a signed loader (shimx64.efi, bootmgfw.efi)', { uefi: v.uefi });
+        }
+      } catch {
+        // Not a PE image (e.g. a script or a placeholder): nothing to say about signatures.
+      }
     }
     const config: ProxyDhcpConfig = {
       select: staticBootPolicy({
