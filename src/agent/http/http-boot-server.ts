@@ -125,7 +125,8 @@ export async function startHttpBootServer(options: HttpBootServerOptions): Promi
       return;
     }
     // Exactly `length` bytes from the size taken at resolve time, even if the file grows meanwhile.
-    const stream = createReadStream(resolved.path, { start, end, highWaterMark: 256 * 1024 });
+    // 1 MiB reads: measured faster than 256 KiB on large images (docs/benchmarks.md, "HTTP, one stream").
+    const stream = createReadStream(resolved.path, { start, end, highWaterMark: 1024 * 1024 });
     stream.on('error', (err) => {
       log.warn('http read failed', { file: requestPath, error: err.message });
       res.destroy(err);
