@@ -199,4 +199,17 @@ describe('FetchScheduler', () => {
     s.view.update(haveOf('a2', [{ id: 'p', count: 1, held: [0] }]), '10.0.0.2', 2300);
     assert.deepEqual(sources(s.tick(2300)), ['0:a2']);
   });
+
+  it('a busy neighbour is tried again soon; a failed one is left alone longer', () => {
+    const s = newScheduler({ agentId: 'a1', weight: 300 }, 0, { peerFetchesMax: 1 });
+    s.setPackages([pkgOf('p', 2)], 0);
+    s.view.update(haveOf('a2', [{ id: 'p', count: 2, held: [0, 1] }]), '10.0.0.2', 100);
+    const [f] = fetches(s.tick(100));
+    assert.deepEqual(sources(s.onFetchDone(f!.sha256, 'busy', 200)), []);
+    assert.equal(sources(s.tick(500)).length, 1, 'busy: back after 300 ms');
+    const [g] = s.inFlight();
+    s.onFetchDone(g!.sha256, 'failed', 600);
+    assert.deepEqual(sources(s.tick(1000)), []);
+    assert.equal(sources(s.tick(2600)).length, 1, 'failed: back after 2 s');
+  });
 });

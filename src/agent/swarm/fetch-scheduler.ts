@@ -31,8 +31,10 @@ export interface SchedulerConfig {
   wanFetchesMax: number;
   /** Listen this long after start before deciding who fetches over the WAN. */
   listenBeforeWanMs: number;
-  /** After a neighbour answered "not here", "busy" or failed: leave it alone this long. */
+  /** After a neighbour answered "not here" (for that chunk) or failed (for everything): leave it alone this long. */
   peerRetryAfterMs: number;
+  /** After a neighbour answered "busy" (all its upload slots taken): try it again this soon. */
+  peerBusyRetryMs: number;
   /** WAN failure backoff bounds. */
   wanRetryMs: [number, number];
   /** After a full disk: wait this long before trying to store again. */
@@ -45,6 +47,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
   wanFetchesMax: 3,
   listenBeforeWanMs: 3000,
   peerRetryAfterMs: 2000,
+  peerBusyRetryMs: 300,
   wanRetryMs: [1000, 30_000],
   diskFullRetryMs: 30_000,
 };
@@ -231,6 +234,9 @@ export class FetchScheduler {
         else this.#wanFailed(nowMs);
         break;
       case 'busy':
+        if (source.kind === 'peer') this.#peerBackoff.set(source.agentId, nowMs + this.config.peerBusyRetryMs);
+        else this.#wanFailed(nowMs);
+        break;
       case 'failed':
         if (source.kind === 'peer') this.#peerBackoff.set(source.agentId, nowMs + this.config.peerRetryAfterMs);
         else this.#wanFailed(nowMs);
