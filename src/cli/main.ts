@@ -6,31 +6,32 @@ import type { Command } from './command.js';
 import { UsageError } from './command.js';
 import { commands } from './commands/index.js';
 
-function globalHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+async function globalHelp(): Promise<string> {
+  const loaded = await Promise.all(commands.map((entry) => entry.load()));
+  const width = Math.max(...loaded.map((c) => c.name.length));
   return [
     'peerboot — peer-to-peer PXE: every managed machine can network-boot its neighbours.',
     '',
     'Usage: peerboot COMMAND [options]      (peerboot COMMAND --help for details)',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...loaded.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    ...commands.flatMap((c) => [`--- peerboot ${c.name} ---`, c.usage.trimEnd(), '']),
+    ...loaded.flatMap((c) => [`--- peerboot ${c.name} ---`, c.usage.trimEnd(), '']),
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(globalHelp());
+    console.log(await globalHelp());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
     console.log('peerboot 0.1.0');
     return 0;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
+  const command: Command | undefined = await commands.find((c) => c.name === name)?.load();
   if (!command) {
     console.error(`peerboot: unknown command '${name}'. Run 'peerboot --help' for the list.`);
     return 2;
