@@ -125,7 +125,10 @@ export function benchmarkSection(i: SectionInput): string {
     `Run: \`${i.command}\` (full run about 15–20 minutes; \`--quick\` for a smoke test). It installs the anchors, ` +
     'generates the files, creates its own network namespaces, starts every server itself, and tears everything down.',
     '',
-    `**Machine.** ${machineText(i.machine)}`,
+    `**Machine.** ${machineText(i.machine)}` +
+      (Math.max(i.machine.loadStart[0] ?? 0, i.machine.loadEnd[0] ?? 0) > i.machine.nproc
+        ? ' The load was above the core count (other work shared the CPUs during the run), so single numbers carry that noise; compare ratios within a row, and re-run on an idle machine for final figures.'
+        : ''),
     '',
     `**Software.** ${i.versions.join('; ')}.`,
     '',
