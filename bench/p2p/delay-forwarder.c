@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define QUEUE_PACKETS 16384   /* 20 Mbit/s x 100 ms is ~170 full-size packets; room for bursts */
-#define PACKET_BYTES 2048     /* the TUN MTU stays at 1500 */
+#define QUEUE_PACKETS 4096    /* 20 Mbit/s x 100 ms is ~170 full-size packets; room for bursts */
+#define PACKET_BYTES 9216     /* up to a 9000-byte (jumbo) TUN MTU */
 
 typedef struct {
   uint64_t release_ns;

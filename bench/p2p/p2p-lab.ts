@@ -16,7 +16,7 @@
  * netem). WAN bytes per site are read from the router's `wan` interface counters.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +59,8 @@ export interface Lab {
   agents: LabAgent[];
   /** WAN interface counters of a site (the router's `wan`). */
   wanCounters(site: number): { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+  /** Sets the MTU of every link of the lab (endpoints included, so TCP's MSS follows). */
+  setMtu(mtu: number): void;
   /** Shapes (or, with null, unshapes) every agent's LAN port in both directions. */
   shapeLan(mbit: number | null): void;
   /** Starts a process inside a namespace (its pid is the process's: `ip netns exec` execs). */
@@ -106,7 +108,10 @@ export function compileDelayForwarder(outDir: string): string {
   const bin = join(outDir, 'delay-forwarder');
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(source).mtimeMs) {
     mkdirSync(outDir, { recursive: true });
-    sh(['gcc', '-O2', '-Wall', '-o', bin, source]);
+    // Build beside and rename over: a running lab may be executing the old binary (ETXTBSY).
+    const tmp = `${bin}.${process.pid}.tmp`;
+    sh(['gcc', '-O2', '-Wall', '-o', tmp, source]);
+    renameSync(tmp, bin);
   }
   return bin;
 }
@@ -146,6 +151,16 @@ export async function createLab(options: LabOptions): Promise<Lab> {
     wanCounters(site) {
       const read = (name: string) => Number(sh(['ip', 'netns', 'exec', routerNs(site), 'cat', `/sys/class/net/wan/statistics/${name}`]).trim());
       return { rxBytes: read('rx_bytes'), txBytes: read('tx_bytes'), rxPackets: read('rx_packets'), txPackets: read('tx_packets') };
+    },
+    setMtu(mtu) {
+      const links: Array<[string, string]> = [[hqNs, 'eth0'], [coreNs, 'hq0']];
+      for (let s = 1; s <= options.sites; s++) {
+        links.push([coreNs, `w${s}`], [routerNs(s), 'wan'], [routerNs(s), 'br0']);
+        if (options.wanDelayMs > 0) links.push([routerNs(s), 'dly0']);
+        if (options.users) links.push([routerNs(s), 'pu'], [userNs(s), 'eth0']);
+      }
+      for (const a of agents) links.push([routerNs(a.site), `p${a.index}`], [a.ns, 'eth0']);
+      for (const [ns, dev] of links) sh(['ip', '-n', ns, 'link', 'set', 'dev', dev, 'mtu', String(mtu)]);
     },
     shapeLan(mbit) {
       for (const a of agents) {
