@@ -5,6 +5,8 @@
  *                 └► status reports (inventory, readiness) ─► agent certificate ─► election
  *   policy role = responder  ─► TFTP + HTTP boot servers (every targeted agent: peers fetch from each other)
  *   election role = active   ─► proxyDHCP responder (only the elected one answers PXE on the LAN)
+ *   election role = standby  ─► shadow proxyDHCP: answers only DISCOVERs the active left unanswered
+ *                               for 300 ms (covers the ≈1.5 s failover for BIOS ROMs; pxe/shadow-gate.ts)
  *   always                   ─► rogue responder watch (port 68), boot events to the server
  *
  * Everything the agent does while serving is decided locally from the last signed policy: the server
@@ -46,6 +48,7 @@ import { directedBroadcast, openPeerTransport } from './peers/peer-transport.js'
 import { PolicySync, describeFetchError, type HeldPolicy } from './policy/policy-sync.js';
 import type { ProxyDhcpConfig } from './pxe/proxy-dhcp.js';
 import { startPxeResponder, type PxeResponderHandle } from './pxe/pxe-responder.js';
+import { startShadowResponder, type ShadowResponderHandle } from './pxe/shadow-responder.js';
 import { bootEventTap } from './reporting/boot-event-tap.js';
 import { EventReporter } from './reporting/event-reporter.js';
 import { StatusReporter } from './reporting/status-reporter.js';
@@ -175,6 +178,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   let tftp: TftpServerHandle | null = null;
   let http: HttpBootServerHandle | null = null;
   let pxe: PxeResponderHandle | null = null;
+  let shadow: ShadowResponderHandle | null = null;
+  let shadowFailed: { atMs: number } | null = null;
   // A failure to bind (port taken…) takes the agent out of serving (weight 0) for a minute, then it retries.
   let bootServersFailed: { reason: string; atMs: number } | null = null;
   let pxeFailed: { reason: string; atMs: number } | null = null;
@@ -297,6 +302,23 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     status.nudge();
   };
 
+  // The standby's shadow never affects the weight: failing to bind only costs the failover cover.
+  const startShadow = async () => {
+    try {
+      shadow = await startShadowResponder({ interfaceName: network.name, config: pxeConfig, logger: serveLogger, counters, clock });
+      shadowFailed = null;
+    } catch (err) {
+      shadowFailed = { atMs: clock.nowMs() };
+      log.warn(`standby shadow responder cannot start: ${(err as Error).message}; retrying in a minute`);
+    }
+  };
+  const stopShadow = async () => {
+    const s = shadow;
+    shadow = null;
+    await s?.close();
+    log.info('pxe shadow stopped');
+  };
+
   const onRoleChange = (role: Role, view: ElectionView) => {
     const was = electionRole;
     electionRole = role;
@@ -374,10 +396,14 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       const wantServers = isResponder();
       // Stop answering before the servers behind the answers go away; start them before answering.
       if ((!wantServers || electionRole !== 'active') && pxe) await stopPxe();
+      // The shadow holds 67/68/4011 too: it goes before the active responder binds them.
+      if ((!wantServers || electionRole !== 'standby') && shadow) await stopShadow();
       if (!wantServers && tftp) await stopBootServers();
       if (wantServers && !tftp && !recentFailure(bootServersFailed)) await startBootServers();
       const wantPxe = wantServers && tftp !== null && electionRole === 'active' && !recentFailure(pxeFailed);
       if (wantPxe && !pxe) await startPxe();
+      const wantShadow = wantServers && tftp !== null && electionRole === 'standby' && !recentFailure(shadowFailed);
+      if (wantShadow && !shadow) await startShadow();
     }).catch((err: unknown) => log.error('reconcile failed', { error: (err as Error).stack ?? String(err) }));
   };
 
@@ -474,6 +500,9 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
           const elected = new Set(recentlyElected.keys());
           const active = view.active === identity.agentId ? network.address : view.active ? directory?.addressOf(view.active) : null;
           if (active) elected.add(active);
+          // The standby's shadow answers what the active leaves unanswered.
+          const standby = view.standby === identity.agentId ? network.address : view.standby ? directory?.addressOf(view.standby) : null;
+          if (standby) elected.add(standby);
           return {
             elected,
             peerboot: new Map([[network.address, identity.agentId], ...(directory?.all().map((p) => [p.address, p.agentId] as [string, string]) ?? [])]),
@@ -506,8 +535,9 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       status.stop();
       packages.stop();
       await reconciling;
-      await Promise.allSettled([pxe?.close()]);
+      await Promise.allSettled([pxe?.close(), shadow?.close()]);
       pxe = null;
+      shadow = null;
       await election?.close({ leave: options.leave ?? true }).catch(() => {});
       await Promise.allSettled([tftp?.close(), http?.close(), rogue?.close()]);
       await Promise.race([events.flush(), sleep(clock, 1000)]);

@@ -64,7 +64,14 @@ async function failover(kind: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<{ 
   const offer = await lab.waitFor(`an offer from another agent after ${signal} of agent ${from}`, () => offers.find((o) => o.t > killedAt && o.from !== ipOf(from)), 10_000);
   const ms = offer.t - killedAt;
   failovers.push({ kind, ms });
-  return { from, to: indexOfIp(offer.from)!, ms };
+  // The first offer may come from the standby's shadow (it answers what the dead active leaves
+  // unanswered) while the election settles on another agent: `to` is the agent that takes the role.
+  const to = await lab.waitFor(`another agent serving PXE after agent ${from}`, () => {
+    const serving = lab.serving();
+    return serving.length === 1 && serving[0] !== from ? serving[0]! : null;
+  }, 10_000);
+  assert.ok(indexOfIp(offer.from) !== undefined, `the first offer came from an agent (${offer.from})`);
+  return { from, to, ms };
 }
 
 describe('agents on one LAN: election, failover, server down, rogue detection', { skip }, () => {
