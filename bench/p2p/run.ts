@@ -17,6 +17,7 @@
  *   --render-only: no lab; render (and with --write-docs, write) the section from the last results
  *   (.cache/bench/p2p-results.json).
  *   --jumbo-only: only the WAN runs, with every link at MTU 9000, added to the last results.
+ *   --lan-only: only the LAN-distribution runs, replacing those of the last results.
  */
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     'write-docs': { type: 'boolean', default: false },
     'render-only': { type: 'boolean', default: false },
     'jumbo-only': { type: 'boolean', default: false },
+    'lan-only': { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
@@ -136,7 +138,11 @@ async function lanRuns(env: LabEnv, portMbit: number | null): Promise<void> {
   const holder = env.lab.agents.find((a) => a.site === 1 && a.index === maxN + 1)!;
   const source = join(workDir, 'agents', keyOf(env.lab.agents.find((a) => a.site === 1 && a.index === 1)!));
   const seed = join(workDir, 'seed-cache');
-  if (!existsSync(seed)) cpSync(join(source, 'chunk-cache'), join(seed, 'chunk-cache'), { recursive: true });
+  if (!existsSync(seed)) {
+    // A finished agent's cache, or (LAN-only runs) the server's content store, which has the same layout.
+    if (existsSync(join(source, 'chunk-cache'))) cpSync(join(source, 'chunk-cache'), join(seed, 'chunk-cache'), { recursive: true });
+    else cpSync(join(workDir, 'server', 'content', 'chunks'), join(seed, 'chunk-cache', 'chunks'), { recursive: true });
+  }
   const measure = async (n: number) => {
     const wan0 = siteWanBytes(env.lab, 1);
     const holderRun = startAgents(env, [{ agent: holder, wan: ADAPTIVE, seedFrom: seed }]);
@@ -303,9 +309,9 @@ if (values['render-only']) {
   if (values['write-docs']) writeDocs(section);
   process.exit(0);
 }
-if (values['jumbo-only']) {
+if (values['jumbo-only'] || values['lan-only']) {
   const previous = JSON.parse(readFileSync(resultsPath, 'utf8')) as Results;
-  Object.assign(results, previous, { wanRunsJumbo: [] });
+  Object.assign(results, previous, values['jumbo-only'] ? { wanRunsJumbo: [] } : { lan: [] });
 }
 removeStaleLabs();
 const forwarder = compileDelayForwarder(join(repoRoot, '.cache', 'bench'));
@@ -318,12 +324,15 @@ try {
   if (values['jumbo-only']) {
     env.lab.setMtu(9000);
     for (const n of sizes) await wanRun(env, n, results.wanRunsJumbo);
+  } else if (values['lan-only']) {
+    await lanRuns(env, lanMbit);
+    await lanRuns(env, null);
   } else {
     for (const n of sizes) await wanRun(env, n);
     await lanRuns(env, lanMbit);
     await lanRuns(env, null);
   }
-  if (!values['skip-competition'] && !values['jumbo-only']) {
+  if (!values['skip-competition'] && !values['jumbo-only'] && !values['lan-only']) {
     await competition(env);
     await capRun(env);
   }

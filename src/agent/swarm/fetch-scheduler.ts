@@ -5,7 +5,8 @@
  *
  * Rules, in order:
  *   1. Peer first. A chunk some live neighbour holds is fetched from a neighbour: rarest chunk
- *      first (fewest holders; ties by package order), from the holder we have the fewest requests
+ *      first (fewest holders; ties by package order, then a per-agent hash so neighbours pick
+ *      different chunks and can trade them), from the holder we have the fewest requests
  *      in flight to (ties by a hash of us, the chunk and the holder, so neighbours spread out).
  *      A holder that served wrong bytes for that chunk is never asked for it again, and is asked
  *      for nothing while its overall ban lasts (./peer-bans.ts).
@@ -370,20 +371,21 @@ export class FetchScheduler {
     if (live.length === 0) return;
     let inFlight = this.#peerFetchCount();
     if (inFlight >= this.config.peerFetchesMax) return;
-    const candidates: Array<{ entry: ChunkEntry; holders: PeerState[]; order: number }> = [];
-    let order = 0;
-    for (const p of this.#packages) {
-      if (p.complete) { order += p.pkg.chunks.length; continue; }
+    const candidates: Array<{ entry: ChunkEntry; holders: PeerState[]; packageOrder: number; tie: number }> = [];
+    for (const [packageOrder, p] of this.#packages.entries()) {
+      if (p.complete) continue;
       for (const [index, c] of p.pkg.chunks.entries()) {
-        order++;
         if (bitIsSet(p.held, index) || this.#inFlight.has(c.sha256)) continue;
         const entry = this.#chunks.get(c.sha256)!;
         if (entry.refs[0]!.packageId !== p.pkg.packageId || entry.refs[0]!.index !== index) continue;
         const { usable } = this.#usableHolders(live, entry, nowMs);
-        if (usable.length > 0) candidates.push({ entry, holders: usable, order });
+        if (usable.length > 0) candidates.push({ entry, holders: usable, packageOrder, tie: mix(`${this.self.agentId}|${c.sha256}`) });
       }
     }
-    candidates.sort((a, b) => a.holders.length - b.holders.length || a.order - b.order);
+    // Rarest first; among equally rare chunks each agent has its own (hashed) order, so neighbours
+    // fetch different chunks and then trade them, instead of all asking the same holder for the same
+    // chunk (as BitTorrent picks at random within the rarest set).
+    candidates.sort((a, b) => a.holders.length - b.holders.length || a.packageOrder - b.packageOrder || a.tie - b.tie);
     for (const c of candidates) {
       if (inFlight >= this.config.peerFetchesMax) break;
       const open = c.holders.filter((h) => (this.#peerLoad.get(h.agentId) ?? 0) < this.config.peerFetchesPerPeerMax);
