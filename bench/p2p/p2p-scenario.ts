@@ -96,8 +96,8 @@ export interface AgentRunSpec {
   agent: LabAgent;
   wan: WanPolicy;
   wanLedbat?: AgentProcessConfig['wanLedbat'];
-  /** Delete the agent's data first. */
-  fresh?: boolean;
+  /** Delete the agent's data first ('cache': only the package data, keeping the agent's WAN delay history). */
+  fresh?: boolean | 'cache';
   /** Copy this directory in as the agent's data before starting (a pre-seeded cache). */
   seedFrom?: string;
   weight?: number;
@@ -134,7 +134,8 @@ export function startAgents(env: LabEnv, specs: AgentRunSpec[], options: { progr
   for (const spec of specs) {
     const key = keyOf(spec.agent);
     const dataDir = spec.dataDir ?? join(env.workDir, 'agents', key);
-    if (spec.fresh || spec.seedFrom) rmSync(dataDir, { recursive: true, force: true });
+    if (spec.fresh === 'cache') for (const part of ['chunk-cache', 'boot', 'packages', 'peer-bans.json']) rmSync(join(dataDir, part), { recursive: true, force: true });
+    else if (spec.fresh || spec.seedFrom) rmSync(dataDir, { recursive: true, force: true });
     if (spec.seedFrom) cpSync(spec.seedFrom, dataDir, { recursive: true });
     mkdirSync(dataDir, { recursive: true });
     const enrolled = env.hq.agents.find((a) => a.key === key)!;

@@ -13,11 +13,11 @@
  * section "Peer-to-peer packages" of docs/benchmarks.md replaced (only that section).
  *
  * Usage (root): node --import tsx bench/p2p/run.ts [--sizes 2,5,10] [--package-mib 300]
- *   [--wan-mbit 20] [--rtt-ms 40] [--wan-queue-ms 150] [--lan-mbit N] [--skip-competition] [--write-docs]
+ *   [--wan-mbit 20] [--rtt-ms 40] [--wan-queue-ms 150] [--lan-mbit N] [--parts LIST] [--write-docs]
  *   --render-only: no lab; render (and with --write-docs, write) the section from the last results
  *   (.cache/bench/p2p-results.json).
- *   --jumbo-only: only the WAN runs, with every link at MTU 9000, added to the last results.
- *   --lan-only: only the LAN-distribution runs, replacing those of the last results.
+ *   --parts LIST: which parts to run, of wan,lan,competition,cap,jumbo (jumbo: the WAN runs again
+ *   with every link at MTU 9000); parts not run keep their figures from the last results.
  */
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -35,11 +35,9 @@ const { values } = parseArgs({
     'rtt-ms': { type: 'string', default: '40' },
     'wan-queue-ms': { type: 'string', default: '150' },
     'lan-mbit': { type: 'string', default: '100' },
-    'skip-competition': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
     'render-only': { type: 'boolean', default: false },
-    'jumbo-only': { type: 'boolean', default: false },
-    'lan-only': { type: 'boolean', default: false },
+    parts: { type: 'string', default: 'wan,lan,competition,cap' },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
@@ -201,11 +199,12 @@ async function competition(env: LabEnv): Promise<void> {
     if (competitorFirst) {
       flow = competitorFlow(env, flowBundle, windowS + 20);
       await sleep(10_000);
-      run = startAgents(env, agents.map((agent) => ({ agent, wan, fresh: true })));
+      // Long-running agents: their WAN delay history (from the run just before) survives; the package cache does not.
+      run = startAgents(env, agents.map((agent) => ({ agent, wan, fresh: 'cache' as const })));
       await sleep(10_000);
       windowStart = Date.now();
     } else {
-      run = startAgents(env, agents.map((agent) => ({ agent, wan, fresh: true })));
+      run = startAgents(env, agents.map((agent) => ({ agent, wan, fresh: 'cache' as const })));
       await sleep(15_000);
       flow = competitorFlow(env, flowBundle, windowS + 5);
       await sleep(5000);
@@ -224,7 +223,10 @@ async function competition(env: LabEnv): Promise<void> {
     log(`${label}: competitor ${entry.competitorMbit.toFixed(1)} Mbit/s (${(entry.competitorShareOfLink * 100).toFixed(0)} % of the link), distribution ≈ ${entry.distributionMbit.toFixed(1)} Mbit/s`);
   };
   await scenario('adaptive (LEDBAT), competitor arrives during the distribution', ADAPTIVE, false);
-  await scenario('adaptive (LEDBAT), distribution starts while the competitor runs', ADAPTIVE, true);
+  await scenario('adaptive (LEDBAT), distribution starts while the competitor runs (delay history from the run before)', ADAPTIVE, true);
+  // The same with no history at all (a brand-new agent): LEDBAT's latecomer case.
+  for (const a of siteAgents(env, 1, 5)) rmSync(join(workDir, 'agents', keyOf(a), 'wan-base-delay.json'), { force: true });
+  await scenario('adaptive (LEDBAT), distribution starts while the competitor runs, agents with no delay history', ADAPTIVE, true);
   await scenario('unthrottled, competitor arrives during the distribution', UNLIMITED, false);
   source.kill('SIGTERM');
 }
@@ -309,9 +311,15 @@ if (values['render-only']) {
   if (values['write-docs']) writeDocs(section);
   process.exit(0);
 }
-if (values['jumbo-only'] || values['lan-only']) {
+const parts = new Set(values.parts!.split(','));
+if (existsSync(resultsPath)) {
+  // Keep what this run does not redo.
   const previous = JSON.parse(readFileSync(resultsPath, 'utf8')) as Results;
-  Object.assign(results, previous, values['jumbo-only'] ? { wanRunsJumbo: [] } : { lan: [] });
+  if (!parts.has('wan')) results.wanRuns = previous.wanRuns;
+  if (!parts.has('jumbo')) results.wanRunsJumbo = previous.wanRunsJumbo;
+  if (!parts.has('lan')) results.lan = previous.lan;
+  if (!parts.has('competition')) { results.competition = previous.competition; results.competitorAloneMbit = previous.competitorAloneMbit; }
+  if (!parts.has('cap')) results.cap = previous.cap;
 }
 removeStaleLabs();
 const forwarder = compileDelayForwarder(join(repoRoot, '.cache', 'bench'));
@@ -321,20 +329,17 @@ const env = await setupLabWithServer({
   delayForwarderBin: forwarder, workDir, packageBytes,
 });
 try {
-  if (values['jumbo-only']) {
-    env.lab.setMtu(9000);
-    for (const n of sizes) await wanRun(env, n, results.wanRunsJumbo);
-  } else if (values['lan-only']) {
-    await lanRuns(env, lanMbit);
-    await lanRuns(env, null);
-  } else {
-    for (const n of sizes) await wanRun(env, n);
+  if (parts.has('wan')) for (const n of sizes) await wanRun(env, n);
+  if (parts.has('lan')) {
     await lanRuns(env, lanMbit);
     await lanRuns(env, null);
   }
-  if (!values['skip-competition'] && !values['jumbo-only'] && !values['lan-only']) {
-    await competition(env);
-    await capRun(env);
+  if (parts.has('competition')) await competition(env);
+  if (parts.has('cap')) await capRun(env);
+  if (parts.has('jumbo')) {
+    results.wanRunsJumbo = [];
+    env.lab.setMtu(9000);
+    for (const n of sizes) await wanRun(env, n, results.wanRunsJumbo);
   }
 } finally {
   await env.close();

@@ -2,6 +2,8 @@
  * What the agent daemon starts to hold its packages: the PackageSwarm wired to real I/O.
  *   <dataDir>/chunk-cache/     the verified chunk cache (src/agent/content/fs-chunk-store.ts)
  *   <dataDir>/peer-bans.json   neighbours banned for serving wrong bytes (kept across restarts)
+ *   <dataDir>/wan-base-delay.json  LEDBAT's base-delay history (src/agent/wan/ledbat.ts), so a
+ *                              restarted agent still knows the WAN's empty-queue delay
  *   UDP <havePort> (4016)      have messages, to the LAN's directed broadcast
  *   TCP <chunkPort> (4017)     the chunk server for neighbours (authenticated, manifest-checked)
  *   WAN                        `GET /api/v1/agent/chunks/:sha256` with the agent's credential,
@@ -19,6 +21,7 @@
  *   packages.readyIds();                       // → election SelfInfo.readyPackages
  */
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../../contract/client.js';
 import { systemClock, type Clock } from '../../platform/clock.js';
@@ -28,6 +31,7 @@ import { CHUNK_HAVE_PORT } from '../../protocol/peer/chunk-have.js';
 import { openFsChunkStore } from '../content/fs-chunk-store.js';
 import { PackageSync } from '../content/package-sync.js';
 import { directedBroadcast } from '../peers/peer-transport.js';
+import { writeFileAtomic } from '../state/atomic-file.js';
 import { createWanChunkSource } from '../wan/wan-chunk-source.js';
 import type { LedbatConfig } from '../wan/ledbat.js';
 import { UNLIMITED_WAN, WanShaper, type WanPolicy } from '../wan/wan-shaper.js';
@@ -107,6 +111,25 @@ export async function startAgentPackageSwarm(o: AgentPackageSwarmOptions): Promi
   const store = await openFsChunkStore(join(o.dataDir, 'chunk-cache'));
   if (store.tempFilesRemoved > 0) logger.info('removed partial chunk writes left by an interrupted run', { files: store.tempFilesRemoved });
   const shaper = new WanShaper(o.wan ?? UNLIMITED_WAN, clock, o.wanLedbat);
+  const historyPath = join(o.dataDir, 'wan-base-delay.json');
+  const wallNow = () => Date.now();
+  try {
+    const saved = JSON.parse(readFileSync(historyPath, 'utf8')) as Array<{ atWallMs: number; minMs: number }>;
+    if (Array.isArray(saved)) shaper.seedBaseHistory(saved.map((e) => ({ ageMs: wallNow() - Number(e.atWallMs), minMs: Number(e.minMs) })));
+  } catch {
+    // No history yet.
+  }
+  const saveHistory = () => {
+    const entries = shaper.baseHistory();
+    if (entries.length === 0) return;
+    try {
+      writeFileAtomic(historyPath, JSON.stringify(entries.map((e) => ({ atWallMs: wallNow() - e.ageMs, minMs: e.minMs }))), 0o600);
+    } catch (error) {
+      logger.debug('could not save the WAN base-delay history', { error: (error as Error).message });
+    }
+  };
+  const historyTimer = setInterval(saveHistory, 30_000);
+  historyTimer.unref();
   const wan = createWanChunkSource({ client: o.server, shaper, clock, counters });
   const signer = new ChunkRequestSigner(o.identity);
   const peers = createPeerChunkClient({ signer });
@@ -142,6 +165,7 @@ export async function startAgentPackageSwarm(o: AgentPackageSwarmOptions): Promi
       }));
     }
   } catch (error) {
+    clearInterval(historyTimer);
     await swarm?.close();
     if (!swarm) await have.close();
     peers.close();
@@ -159,6 +183,8 @@ export async function startAgentPackageSwarm(o: AgentPackageSwarmOptions): Promi
     isReady: (id) => s.isReady(id),
     progress: () => s.progress(),
     async close() {
+      clearInterval(historyTimer);
+      saveHistory();
       await s.close();
       await server.close();
       peers.close();

@@ -2,8 +2,10 @@
  * Test helper: a seeded model of chunk transfers for swarm simulations, timed by the same
  * FakeClock as the simulated LAN (src/testkit/simulated-lan.ts carries the have datagrams). Each
  * site has one WAN link to the origin (the server's content store); each agent has a LAN port.
- * A transfer occupies the links it crosses for size / rate (store-and-forward, FIFO per link), then
- * arrives after the link's latency plus up to 1 ms of seeded jitter. A crashed agent's transfers
+ * A transfer occupies the links it crosses for size / rate, in the earliest slot where every one
+ * of them is free (a LAN transfer needs the sender's upload and the receiver's download port; a
+ * port carries one transfer at a time at full rate), then arrives after the link's latency plus
+ * up to 1 ms of seeded jitter. A crashed agent's transfers
  * fail after `timeoutMs`; a `corrupting` agent flips a byte of everything it serves. WAN bytes are
  * counted per site, which is what the tests bound.
  */
@@ -27,8 +29,25 @@ interface SimAgent {
   isInManifest: (sha256: string) => boolean;
   up: boolean;
   corrupting: boolean;
-  upBusyUntilMs: number;
-  downBusyUntilMs: number;
+  upBusy: Array<[number, number]>;
+  downBusy: Array<[number, number]>;
+}
+
+/** The earliest start ≥ nowMs at which [start, start + durationMs) is free on every port; reserves it. */
+function reserveSlot(ports: Array<Array<[number, number]>>, nowMs: number, durationMs: number): number {
+  for (const p of ports) {
+    // Forget intervals that ended.
+    for (let i = p.length - 1; i >= 0; i--) if (p[i]![1] <= nowMs) p.splice(i, 1);
+  }
+  const starts = [nowMs, ...ports.flatMap((p) => p.map(([, end]) => end))].filter((t) => t >= nowMs).sort((a, b) => a - b);
+  for (const start of starts) {
+    const end = start + durationMs;
+    if (ports.every((p) => p.every(([a, b]) => end <= a || start >= b))) {
+      for (const p of ports) { p.push([start, end]); p.sort((x, y) => x[0] - y[0]); }
+      return start;
+    }
+  }
+  throw new Error('unreachable: the last interval end is always free');
 }
 
 export class SimTransferNetwork {
@@ -44,7 +63,7 @@ export class SimTransferNetwork {
   }
 
   addAgent(a: { agentId: string; siteId: string; address: string; store: ChunkStore; isInManifest: (sha256: string) => boolean; corrupting?: boolean }): void {
-    this.#agents.set(a.address, { ...a, up: true, corrupting: a.corrupting ?? false, upBusyUntilMs: 0, downBusyUntilMs: 0 });
+    this.#agents.set(a.address, { ...a, up: true, corrupting: a.corrupting ?? false, upBusy: [], downBusy: [] });
   }
 
   /** The agent at `address` loses power: its transfers fail from now on. */
@@ -97,11 +116,9 @@ export class SimTransferNetwork {
       return { outcome: 'notFound', detail: 'HTTP 404' };
     }
     const now = this.clock.nowMs();
-    const start = Math.max(now, peer.upBusyUntilMs, me.downBusyUntilMs);
-    const end = start + sizeBytes / this.config.lanBytesPerMs;
-    peer.upBusyUntilMs = end;
-    me.downBusyUntilMs = end;
-    await this.#after(end - now + this.config.lanLatencyMs + this.#jitter());
+    const duration = sizeBytes / this.config.lanBytesPerMs;
+    const start = reserveSlot([peer.upBusy, me.downBusy], now, duration);
+    await this.#after(start + duration - now + this.config.lanLatencyMs + this.#jitter());
     if (!peer.up || !me.up) return { outcome: 'failed', detail: 'connection reset' };
     const bytes = Uint8Array.from(read.bytes);
     if (peer.corrupting && bytes.byteLength > 0) bytes[0] = bytes[0]! ^ 0x5a;

@@ -99,3 +99,24 @@ test('the rate never drops below 2 MSS per RTT, and bad samples are ignored', ()
   assert.deepEqual(c.reading(), before);
   assert.throws(() => new LedbatController({ targetDelayMs: 150 }), /at most|\(0, 100\]/);
 });
+
+test('a saved base-delay history lets a latecomer see the standing queue another flow keeps', () => {
+  // Goal: started on a link whose queue another flow keeps at ~100 ms, a controller with the
+  // history of an earlier quiet minute (40 ms) reads ~60 ms of queueing and backs off; without it,
+  // it takes the standing queue for propagation delay. Method: the same samples, with and without seeding.
+  const quiet = new LedbatController();
+  for (let t = 0; t < 5000; t += 50) quiet.onDelaySample(40, t);
+  const saved = quiet.baseHistory(5000);
+  const later = 5000 + 3 * 60_000;
+  const seeded = new LedbatController();
+  seeded.seedBaseHistory(saved.map((e) => ({ ...e, ageMs: e.ageMs + 3 * 60_000 })), later);
+  const naive = new LedbatController();
+  for (let t = later; t < later + 5000; t += 50) { seeded.onDelaySample(140, t); naive.onDelaySample(140, t); }
+  assert.equal(seeded.reading().baseDelayMs, 40);
+  assert.equal(Math.round(seeded.reading().queuingDelayMs!), 100);
+  assert.equal(naive.reading().queuingDelayMs, 0);
+  assert.ok(seeded.rateBytesPerSecond < naive.rateBytesPerSecond);
+  const stale = new LedbatController();
+  stale.seedBaseHistory([{ ageMs: 11 * 60_000, minMs: 1 }, { ageMs: -5, minMs: 1 }, { ageMs: 1000, minMs: Number.NaN }], later);
+  assert.deepEqual(stale.baseHistory(later), [], 'older than BASE_HISTORY or garbage: ignored');
+});

@@ -105,6 +105,30 @@ export class LedbatController {
     this.#rate = this.#clamp(this.#rate, this.#baseDelay());
   }
 
+  /**
+   * The base-delay history (RFC 6817 §3.4.2: per-minute minima over BASE_HISTORY minutes) as
+   * entries aged relative to `nowMs`, to be kept across restarts: an agent that starts its transfer
+   * while another flow already keeps the bottleneck queue full cannot see the empty-queue delay
+   * itself, and would take that standing queue for propagation delay ("latecomer" problem).
+   */
+  baseHistory(nowMs: number): Array<{ ageMs: number; minMs: number }> {
+    return this.#baseMinutes.map((b) => ({ ageMs: Math.max(0, nowMs - b.minute * MINUTE_MS), minMs: b.minMs }));
+  }
+
+  /** Restores saved history; entries older than BASE_HISTORY are ignored. */
+  seedBaseHistory(entries: ReadonlyArray<{ ageMs: number; minMs: number }>, nowMs: number): void {
+    const nowMinute = Math.floor(nowMs / MINUTE_MS);
+    for (const e of entries) {
+      if (!Number.isFinite(e.ageMs) || !Number.isFinite(e.minMs) || e.ageMs < 0 || e.minMs < 0) continue;
+      const minute = Math.floor((nowMs - e.ageMs) / MINUTE_MS);
+      if (minute <= nowMinute - this.config.baseHistoryMinutes) continue;
+      const existing = this.#baseMinutes.find((b) => b.minute === minute);
+      if (existing) existing.minMs = Math.min(existing.minMs, e.minMs);
+      else this.#baseMinutes.push({ minute, minMs: e.minMs });
+    }
+    this.#baseMinutes.sort((a, b) => a.minute - b.minute);
+  }
+
   /** Bytes of chunk data received from the WAN (for the app-limited rule). */
   onBytes(bytes: number, nowMs: number): void {
     this.#received.push({ atMs: nowMs, bytes });

@@ -65,6 +65,15 @@ export class WanShaper {
     if (waitMs > 0) await new Promise<void>((resolve) => this.#clock.setTimer(waitMs, resolve));
   }
 
+  /** LEDBAT's base-delay history (empty without the adaptive mode), to keep across restarts. */
+  baseHistory(): Array<{ ageMs: number; minMs: number }> {
+    return this.ledbat?.baseHistory(this.#clock.nowMs()) ?? [];
+  }
+
+  seedBaseHistory(entries: ReadonlyArray<{ ageMs: number; minMs: number }>): void {
+    this.ledbat?.seedBaseHistory(entries, this.#clock.nowMs());
+  }
+
   onBytes(bytes: number): void {
     this.ledbat?.onBytes(bytes, this.#clock.nowMs());
   }
