@@ -79,6 +79,10 @@ export interface AgentPackageSwarm {
   readyIds: PackageSwarm['readyIds'];
   isReady: PackageSwarm['isReady'];
   progress: PackageSwarm['progress'];
+  /** A renewed agent certificate (from a status report): used for have messages and chunk requests. */
+  setCertificate(certificate: Uint8Array): void;
+  /** The election weight changed (it ranks the site's WAN fetcher too). */
+  setWeight(weight: number): void;
   close(): Promise<void>;
 }
 
@@ -182,6 +186,11 @@ export async function startAgentPackageSwarm(o: AgentPackageSwarmOptions): Promi
     readyIds: () => s.readyIds(),
     isReady: (id) => s.isReady(id),
     progress: () => s.progress(),
+    setCertificate(certificate) {
+      s.setCertificate(certificate);
+      signer.setCertificate(certificate);
+    },
+    setWeight: (weight) => s.setWeight(weight),
     async close() {
       clearInterval(historyTimer);
       saveHistory();

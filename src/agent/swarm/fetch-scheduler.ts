@@ -131,7 +131,7 @@ export class FetchScheduler {
   readonly config: SchedulerConfig;
   readonly view: PeerView;
   readonly bans: PeerBans;
-  readonly self: { agentId: string; weight: number };
+  readonly self: { readonly agentId: string; weight: number };
   readonly #startedMs: number;
   #packages: PackageEntry[] = [];
   readonly #chunks = new Map<string, ChunkEntry>();
@@ -146,7 +146,7 @@ export class FetchScheduler {
   #diskFull = false;
 
   constructor(self: { agentId: string; weight: number }, nowMs: number, options: { config?: Partial<SchedulerConfig>; view?: PeerView; bans?: PeerBans } = {}) {
-    this.self = self;
+    this.self = { ...self };
     this.config = { ...DEFAULT_SCHEDULER_CONFIG, ...options.config };
     this.view = options.view ?? new PeerView();
     this.bans = options.bans ?? new PeerBans();

@@ -17,11 +17,20 @@ import { issueAgentCertificate, privateKeyFromSeed, rawPublicKey } from '../elec
 import { memoryChunkStore, type MemoryChunkStore } from '../content/memory-chunk-store.js';
 import { buildFixturePackage, fixtureBytes } from '../content/manifest-fixture.js';
 import { PackageSwarm, type HaveTransport } from './package-swarm.js';
+import { decodeChunkHave } from '../../protocol/peer/chunk-have.js';
 import { SimTransferNetwork } from './sim-transfer-network.js';
 
 const HAVE_PORT = 4016;
 const WALL_START_MS = 1_760_000_000_000;
 const seeds = process.env.SEED ? [Number(process.env.SEED)] : [1, 2, 3];
+
+/** A deterministic Ed25519 seed per agent id. */
+function seedOf(agentId: string): Uint8Array {
+  const seedBytes = new Uint8Array(32);
+  for (let i = 0; i < agentId.length; i++) seedBytes[i % 32] = seedBytes[i % 32]! ^ agentId.charCodeAt(i);
+  seedBytes[31] = 0x42;
+  return seedBytes;
+}
 
 interface SimAgent {
   agentId: string;
@@ -60,10 +69,7 @@ function world(seed: number, options: { lossRatio?: number; chunks?: number; chu
     pkg: { ...pkg, bytes: size + 3000 },
     async start(spec) {
       n++;
-      const seedBytes = new Uint8Array(32);
-      for (let i = 0; i < spec.agentId.length; i++) seedBytes[i % 32] = seedBytes[i % 32]! ^ spec.agentId.charCodeAt(i);
-      seedBytes[31] = 0x42;
-      const privateKey = privateKeyFromSeed(seedBytes);
+      const privateKey = privateKeyFromSeed(seedOf(spec.agentId));
       const certificate = issueAgentCertificate({ agentId: spec.agentId, siteId: spec.siteId, publicKey: rawPublicKey(privateKey), notAfterMs: WALL_START_MS + 86_400_000 }, serverKey.privateKeyPem);
       const socket = lan.socket(spec.lanDomain ?? spec.siteId, spec.address, HAVE_PORT);
       const have: HaveTransport = {
@@ -270,6 +276,24 @@ describe('package swarm simulation', () => {
     assert.equal(a.swarm.counters.get('swarm.have.drop.address-mismatch'), 1);
     assert.ok(a.swarm.counters.get('swarm.have.drop.bad-signature') + a.swarm.counters.get('swarm.have.drop.malformed') + a.swarm.counters.get('swarm.have.drop.identity-mismatch') >= 1);
     assert.equal(a.swarm.progress().neighbours, 1, 'only agent-2 counts as a neighbour');
+    await closeAll(w);
+  });
+
+  it('a renewed certificate signs the have messages from then on', async () => {
+    const w = world(13);
+    const a = await w.start({ agentId: 'agent-1', siteId: 'site', address: '10.1.0.11' });
+    const certs: string[] = [];
+    w.lan.tap((p) => {
+      const d = decodeChunkHave(p.bytes);
+      if (d.ok) certs.push(Buffer.from(d.packet.certificate).toString('hex'));
+    });
+    await w.runUntil(() => certs.length >= 1, 5000);
+    const renewed = issueAgentCertificate({ agentId: 'agent-1', siteId: 'site', publicKey: rawPublicKey(privateKeyFromSeed(seedOf('agent-1'))), notAfterMs: WALL_START_MS + 2 * 86_400_000 }, w.serverKey.privateKeyPem);
+    a.swarm.setCertificate(renewed);
+    const seen = certs.length;
+    await w.runUntil(() => certs.length >= seen + 1, 5000);
+    assert.notEqual(certs[0], Buffer.from(renewed).toString('hex'));
+    assert.equal(certs.at(-1), Buffer.from(renewed).toString('hex'));
     await closeAll(w);
   });
 });

@@ -125,7 +125,7 @@ export interface PackageSwarmOptions {
 const TICK_MS = 250;
 
 export class PackageSwarm {
-  readonly #o: PackageSwarmOptions;
+  #o: PackageSwarmOptions;
   readonly #clock: Clock;
   readonly #wallClock: () => number;
   readonly #logger: Logger;
@@ -186,6 +186,17 @@ export class PackageSwarm {
     const swarm = new PackageSwarm(o);
     await swarm.#scan();
     return swarm;
+  }
+
+  /** A renewed agent certificate (signs have messages from now on). */
+  setCertificate(certificate: Uint8Array): void {
+    this.#o.identity = { ...this.#o.identity, certificate };
+  }
+
+  /** The WAN-fetcher rank changed (the election weight: 0 while not serving). */
+  setWeight(weight: number): void {
+    this.#o.weight = weight;
+    this.#scheduler.self.weight = weight;
   }
 
   /** Attaches the file assembler (after construction: it fetches through `waitForChunk`). */

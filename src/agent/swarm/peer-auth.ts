@@ -41,11 +41,16 @@ export interface PeerIdentity {
 /** Signs requests as this agent. */
 export class ChunkRequestSigner {
   readonly #key: KeyObject;
-  readonly #certificate: string;
+  #certificate: string;
 
   constructor(identity: PeerIdentity, readonly wallClock: () => number = Date.now) {
     this.#key = toPrivateKey(identity.privateKey);
     this.#certificate = Buffer.from(identity.certificate).toString('base64url');
+  }
+
+  /** A renewed certificate (the server issues a fresh one with every status report). */
+  setCertificate(certificate: Uint8Array): void {
+    this.#certificate = Buffer.from(certificate).toString('base64url');
   }
 
   headers(method: string, path: string): Record<string, string> {
