@@ -6,7 +6,6 @@
  * plus optional Windows flags (--bcd, --uefi-bcd, --no-deployment-bios) that leave it unchanged.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { BootRoot } from '../../agent/files/boot-root.js';
 import { startHttpBootServer, type HttpBootServerHandle } from '../../agent/http/http-boot-server.js';
 import { startPxeResponder, type PxeResponderHandle } from '../../agent/pxe/pxe-responder.js';
@@ -16,7 +15,7 @@ import { Counters } from '../../platform/counters.js';
 import { jsonLogger } from '../../platform/logger.js';
 import { findInterfaceIpv4 } from '../../platform/network-interfaces.js';
 import { UsageError, type Command } from '../command.js';
-import { parseLogLevel } from '../options.js';
+import { parseFlags, parseLogLevel } from '../options.js';
 import { waitForShutdownSignal } from '../signals.js';
 import { readBcdStore } from '../../windows/bcd/bcd-store.js';
 import { authenticodeSignatures } from '../../windows/boot-manager-signature.js';
@@ -65,23 +64,13 @@ export const responderCommand: Command = {
   summary: 'run a standalone PXE responder (proxyDHCP + TFTP + HTTP) on one interface',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          interface: { type: 'string' }, root: { type: 'string' }, bios: { type: 'string' }, uefi: { type: 'string' },
-          'ipxe-script': { type: 'string' }, 'http-port': { type: 'string' }, 'allow-unknown': { type: 'boolean' },
-          'allow-mac': { type: 'string' }, 'reply-delay-ms': { type: 'string' }, 'tftp-port': { type: 'string' },
-          'log-level': { type: 'string' }, bcd: { type: 'string' }, 'uefi-bcd': { type: 'string' },
-          'no-deployment-bios': { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}. See 'peerboot responder --help'.`);
-    }
+    const parsed = parseFlags('responder', argv, {
+      interface: { type: 'string' }, root: { type: 'string' }, bios: { type: 'string' }, uefi: { type: 'string' },
+      'ipxe-script': { type: 'string' }, 'http-port': { type: 'string' }, 'allow-unknown': { type: 'boolean' },
+      'allow-mac': { type: 'string' }, 'reply-delay-ms': { type: 'string' }, 'tftp-port': { type: 'string' },
+      'log-level': { type: 'string' }, bcd: { type: 'string' }, 'uefi-bcd': { type: 'string' },
+      'no-deployment-bios': { type: 'string' },
+    });
     const v = parsed.values;
     for (const flag of ['interface', 'root', 'bios', 'uefi'] as const) {
       if (!v[flag]) throw new UsageError(`--${flag} is required. See 'peerboot responder --help'.`);

@@ -7,13 +7,12 @@
  */
 import { networkInterfaces } from 'node:os';
 import { isIPv4 } from 'node:net';
-import { parseArgs } from 'node:util';
 import { BootRoot, BootRootError } from '../../agent/files/boot-root.js';
 import { TftpServerError, startTftpServers } from '../../agent/tftp/tftp-server.js';
 import { Counters } from '../../platform/counters.js';
 import { jsonLogger } from '../../platform/logger.js';
 import { UsageError, type Command } from '../command.js';
-import { parseLogLevel } from '../options.js';
+import { parseFlags, parseLogLevel } from '../options.js';
 import { waitForShutdownSignal } from '../signals.js';
 
 const usage = `Usage: peerboot tftp --root DIR [--port N] [--address IP]
@@ -46,19 +45,9 @@ export const tftpCommand: Command = {
   summary: 'run only the TFTP server on a directory (read-only)',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          root: { type: 'string' }, port: { type: 'string' }, address: { type: 'string' }, 'log-level': { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}. See 'peerboot tftp --help'.`);
-    }
+    const parsed = parseFlags('tftp', argv, {
+      root: { type: 'string' }, port: { type: 'string' }, address: { type: 'string' }, 'log-level': { type: 'string' },
+    });
     const v = parsed.values;
     if (!v.root) throw new UsageError("--root DIR is required. See 'peerboot tftp --help'.");
     let port = 69;

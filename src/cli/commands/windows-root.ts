@@ -6,13 +6,13 @@
  */
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { InvalidBcdOptionError, type WindowsFirmware } from '../../windows/bcd/ramdisk-bcd.js';
 import { ToolkitIncompleteError, type WindowsArch } from '../../windows/toolkit.js';
 import { wimbootIpxeScript } from '../../windows/wimboot-script.js';
 import type { BootManagerGeneration } from '../../windows/boot-manager-signature.js';
 import { BootManagerSignatureError, writeWindowsBootRoot, type WindowsBootProfile } from '../../windows/windows-boot-root.js';
 import { UsageError, type Command } from '../command.js';
+import { parseFlags } from '../options.js';
 
 const usage = `Usage: peerboot windows-root --toolkit DIR --out DIR [--firmware bios,uefi] [--arch amd64|x86|arm64]
                              [--f12-prompt] [--abortpxe] [--tftp-blksize N] [--tftp-windowsize N]
@@ -69,22 +69,12 @@ export const windowsRootCommand: Command = {
   summary: 'build a Windows PXE boot root (toolkit files + a generated BCD) for the responder',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          toolkit: { type: 'string' }, out: { type: 'string' }, firmware: { type: 'string' }, arch: { type: 'string' },
-          'f12-prompt': { type: 'boolean' }, abortpxe: { type: 'boolean' },
-          'tftp-blksize': { type: 'string' }, 'tftp-windowsize': { type: 'string' }, wimboot: { type: 'string' },
-          'boot-managers': { type: 'string' }, 'no-signature-check': { type: 'boolean' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}. See 'peerboot windows-root --help'.`);
-    }
+    const parsed = parseFlags('windows-root', argv, {
+      toolkit: { type: 'string' }, out: { type: 'string' }, firmware: { type: 'string' }, arch: { type: 'string' },
+      'f12-prompt': { type: 'boolean' }, abortpxe: { type: 'boolean' },
+      'tftp-blksize': { type: 'string' }, 'tftp-windowsize': { type: 'string' }, wimboot: { type: 'string' },
+      'boot-managers': { type: 'string' }, 'no-signature-check': { type: 'boolean' },
+    });
     const v = parsed.values;
     if (!v.toolkit) throw new UsageError("--toolkit is required. See 'peerboot windows-root --help'.");
     if (!v.out) throw new UsageError("--out is required. See 'peerboot windows-root --help'.");
