@@ -110,7 +110,7 @@ export interface PackageSwarmOptions {
   logger?: Logger;
   counters?: Counters;
   haveIntervalMs?: number;
-  /** Minimum gap between have messages sent on change. Default 100 ms. */
+  /** Minimum gap between have messages sent on change. Default 250 ms. */
   haveMinGapMs?: number;
   scheduler?: Partial<SchedulerConfig>;
   bans?: { baseMs?: number; maxMs?: number };
@@ -123,6 +123,7 @@ export interface PackageSwarmOptions {
 }
 
 const TICK_MS = 250;
+const PLAN_COALESCE_MS = 10;
 
 export class PackageSwarm {
   #o: PackageSwarmOptions;
@@ -147,6 +148,7 @@ export class PackageSwarm {
   #tickTimer: TimerHandle | null = null;
   #haveTimer: TimerHandle | null = null;
   #haveSoonTimer: TimerHandle | null = null;
+  #planTimer: TimerHandle | null = null;
   #lastHaveSentMs = -Infinity;
   readonly #windowCursor = new Map<string, number>();
   #stats = { bytesFromPeers: 0, bytesFromWan: 0, chunksFromPeers: 0, chunksFromWan: 0, badChunksFromPeers: 0 };
@@ -317,6 +319,7 @@ export class PackageSwarm {
     this.#tickTimer?.cancel();
     this.#haveTimer?.cancel();
     this.#haveSoonTimer?.cancel();
+    this.#planTimer?.cancel();
     this.#assembler?.stop();
     for (const list of this.#waiters.values()) for (const w of list) w.reject(new Error('package swarm stopped'));
     this.#waiters.clear();
@@ -534,12 +537,21 @@ export class PackageSwarm {
     if (result === 'stale') { this.#drop('replayed', from, `seq ${h.seq} not newer`); return; }
     this.counters.increment('swarm.have.accepted');
     this.#updateWanShare();
-    this.#apply(this.#scheduler.tick(this.#clock.nowMs()));
+    this.#planSoon();
+  }
+
+  /** Plans once for a burst of have messages (each plan walks every missing chunk). */
+  #planSoon(): void {
+    if (this.#planTimer || this.#closed) return;
+    this.#planTimer = this.#clock.setTimer(PLAN_COALESCE_MS, () => {
+      this.#planTimer = null;
+      if (!this.#closed) this.#apply(this.#scheduler.tick(this.#clock.nowMs()));
+    });
   }
 
   #haveSoon(): void {
     if (this.#closed || this.#haveSoonTimer || !this.#scanned) return;
-    const gap = this.#o.haveMinGapMs ?? 100;
+    const gap = this.#o.haveMinGapMs ?? 250;
     const wait = Math.max(0, this.#lastHaveSentMs + gap - this.#clock.nowMs());
     this.#haveSoonTimer = this.#clock.setTimer(wait, () => {
       this.#haveSoonTimer = null;
