@@ -46,7 +46,7 @@ const HTTP_PORT = 8080;
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'build a lab in network namespaces and PXE-boot a VM through a peerboot peer',
+  summary: 'build a branch office in network namespaces and PXE-boot VMs through elected peerboot agents',
   usage,
   async run(argv) {
     let values;
