@@ -53,11 +53,15 @@ function removeNetwork(): void {
   }
 }
 
-interface RoleEvent { event: string; agentId: string; wallMs: number; role?: string; peers?: Array<{ agentId: string; lastHeardAgoMs: number }> }
+interface RoleEvent {
+  event: string; agentId: string; wallMs: number; role?: string; peers?: Array<{ agentId: string; lastHeardAgoMs: number }>;
+  listening?: boolean; active?: string | null; standby?: string | null; alivePeers?: number;
+}
 
 const children = new Map<string, ChildProcess>();
 const events: RoleEvent[] = [];
 const current = new Map<string, string>();
+const latestView = new Map<string, RoleEvent>();
 let dir = '';
 
 function startAgent(i: number): void {
@@ -67,8 +71,13 @@ function startAgent(i: number): void {
   });
   children.set(spec.agentId, child);
   current.set(spec.agentId, 'idle');
+  latestView.delete(spec.agentId);
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const e = JSON.parse(line) as RoleEvent;
+    if (e.event === 'view') {
+      if (children.get(spec.agentId) === child) latestView.set(spec.agentId, e);
+      return;
+    }
     events.push(e);
     if (e.event === 'role' && children.get(spec.agentId) === child) current.set(spec.agentId, e.role!);
   });
@@ -80,6 +89,7 @@ async function stopAgent(agentId: string, signal: NodeJS.Signals): Promise<void>
   if (!child) return;
   children.delete(agentId);
   current.delete(agentId);
+  latestView.delete(agentId);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill(signal);
   await exited;
@@ -96,10 +106,22 @@ async function waitFor<T>(what: string, fn: () => T | undefined | null | false, 
 }
 
 const holders = (role: string) => [...current].filter(([, r]) => r === role).map(([id]) => id);
+// A pair counts as stable only when every agent has finished listening, hears both others, and
+// all three name the same active and standby in views reported within the last 400 ms; and that
+// has held for 1 s. A slow starter still listening would otherwise take the standby role from the
+// one the test is about to watch, and the "wrong" agent would take over.
+let agreedSince = 0;
+let agreedPair = '';
 const stablePair = () => {
   const a = holders('active');
   const s = holders('standby');
-  return a.length === 1 && s.length === 1 && current.size === AGENTS.length ? { active: a[0]!, standby: s[0]! } : null;
+  const now = Date.now();
+  const views = [...latestView.values()];
+  const agreed = a.length === 1 && s.length === 1 && current.size === AGENTS.length && views.length === AGENTS.length
+    && views.every((v) => !v.listening && v.alivePeers === AGENTS.length - 1 && v.active === a[0] && v.standby === s[0] && now - v.wallMs < 400);
+  const key = agreed ? `${a[0]}/${s[0]}` : '';
+  if (key !== agreedPair) { agreedPair = key; agreedSince = now; }
+  return agreed && now - agreedSince >= 1000 ? { active: a[0]!, standby: s[0]! } : null;
 };
 
 after(async () => {

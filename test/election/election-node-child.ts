@@ -1,7 +1,7 @@
 // One election agent as its own process, for test/election/election-failover.test.ts. Reads a
 // JSON config file (argv[2]), runs startElectionNode on the named interface with the real clock and
 // UDP sockets, and prints one JSON line per event on stdout: `started`, and `role` with the view at
-// each role change. SIGTERM closes gracefully (leaving announcement); SIGKILL is a crash.
+// each role change, and `view` every 200 ms. SIGTERM closes gracefully (leaving announcement); SIGKILL is a crash.
 import { readFileSync } from 'node:fs';
 import { startElectionNode } from '../../src/agent/election/election-node.js';
 import { Counters } from '../../src/platform/counters.js';
@@ -38,6 +38,13 @@ const node = await startElectionNode({
   }),
 });
 emit({ event: 'started' });
+// The view every 200 ms, so the test can wait until all agents agree on the pair (a role change
+// alone does not show that a slow starter has finished listening).
+const viewTimer = setInterval(() => {
+  const view = node.view();
+  emit({ event: 'view', role: view.role, listening: view.listening, active: view.active, standby: view.standby, alivePeers: view.peers.filter((p) => p.alive).length });
+}, 200);
+viewTimer.unref();
 process.on('SIGTERM', () => {
   void node.close().then(() => {
     emit({ event: 'stopped', counters: counters.snapshot() });
