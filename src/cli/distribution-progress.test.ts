@@ -18,7 +18,7 @@ test('sums chunks and ready agents per site and package', () => {
     agent('a3', 's2', [{ packageId: 'p1', ready: false, chunksHeld: 999, chunksTotal: 300 }, { packageId: 'p2', ready: true }]),
     agent('a4', null, []),
   ];
-  const sites = [{ id: 's1', name: 'branch-north', subnets: [], isAutoCreated: true, createdAt: '' }];
+  const sites = [{ id: 's1', name: 'branch-north', subnets: [], isAutoCreated: true, createdAt: '', wan: { capBytesPerSecond: null, adaptive: true } }];
   const packages = [{ id: 'p1', name: 'winpe', version: 3, fileCount: 2, totalBytes: 1, createdAt: '' }];
   const summary = summarizeDistribution(agents, sites, packages);
   assert.deepEqual(summary.map((s) => s.siteName), ['(no site)', 'branch-north', 's2']);

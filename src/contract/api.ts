@@ -71,7 +71,7 @@ export const api = {
   listSites: r({ method: 'GET', path: '/api/v1/sites', auth: 'admin', tag: 'sites', summary: 'Sites (named sets of subnets; created from agent subnets automatically)', response: Type.Array(S.Site) }),
   createSite: r({ method: 'POST', path: '/api/v1/sites', auth: 'admin', tag: 'sites', summary: 'Create a site', body: S.SiteCreate, response: S.Site, successStatus: 201 }),
   getSite: r({ method: 'GET', path: '/api/v1/sites/:id', auth: 'admin', tag: 'sites', summary: 'One site', params: S.IdParams, response: S.Site }),
-  patchSite: r({ method: 'PATCH', path: '/api/v1/sites/:id', auth: 'admin', tag: 'sites', summary: 'Rename a site or replace its subnets', params: S.IdParams, body: S.SitePatch, response: S.Site }),
+  patchSite: r({ method: 'PATCH', path: '/api/v1/sites/:id', auth: 'admin', tag: 'sites', summary: 'Rename a site, replace its subnets, or set its WAN bandwidth (cap in bytes/s, adaptive mode); agents of the site get the change in their next policy', params: S.IdParams, body: S.SitePatch, response: S.Site }),
   deleteSite: r({ method: 'DELETE', path: '/api/v1/sites/:id', auth: 'admin', tag: 'sites', summary: 'Delete a site (its agents become siteless until they report again)', params: S.IdParams, response: S.Ok }),
 
   listMachines: r({ method: 'GET', path: '/api/v1/machines', auth: 'admin', tag: 'machines', summary: 'Known computers', query: S.MachineQuery, response: Type.Array(S.Machine) }),

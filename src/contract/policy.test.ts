@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { signManifest, type PackageManifest } from './manifest.js';
-import { decidePolicyUpdate, policyEtag, signPolicy, verifyPolicy, type AgentPolicy } from './policy.js';
+import { decidePolicyUpdate, policyEtag, policyWan, signPolicy, verifyPolicy, type AgentPolicy } from './policy.js';
 import { generateSigningKey, signCanonical } from './signature.js';
 
 const key = generateSigningKey();
@@ -54,4 +54,18 @@ test('updates: accept newer, report unchanged content, refuse an older serial (r
   assert.equal(decidePolicyUpdate(policy, v9, key.publicKey).kind, 'accept');
   const replay = decidePolicyUpdate(v9.policy, v7, key.publicKey);
   assert.deepEqual([replay.kind, (replay as { reason: string }).reason], ['reject', 'olderSerial']);
+});
+
+// Goal: site.wan is optional on the wire (a policy cached by an older version still verifies and
+// reads as the default), and a malformed wan is refused. Method: sign both shapes with the test key.
+test('site.wan: absent means the default; a bad cap is malformed', () => {
+  const old = verifyPolicy(JSON.parse(JSON.stringify(signPolicy(policy, key))), key.publicKey);
+  assert.ok(old.ok);
+  assert.deepEqual(policyWan(old.policy), { capBytesPerSecond: null, adaptive: true });
+  const capped = { ...policy, site: { ...policy.site, wan: { capBytesPerSecond: 1_250_000, adaptive: false } } };
+  const v = verifyPolicy(JSON.parse(JSON.stringify(signPolicy(capped, key))), key.publicKey);
+  assert.ok(v.ok);
+  assert.deepEqual(policyWan(v.policy), { capBytesPerSecond: 1_250_000, adaptive: false });
+  const tooSmall = { ...policy, site: { ...policy.site, wan: { capBytesPerSecond: 100, adaptive: true } } };
+  assert.equal((verifyPolicy(signPolicy(tooSmall, key), key.publicKey) as { reason: string }).reason, 'malformed');
 });

@@ -9,7 +9,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { AgentRole, Cidr, Id, Nullable, ProfileKind, Timestamp } from './schemas.js';
+import { AgentRole, Cidr, defaultSiteWan, Id, Nullable, ProfileKind, SiteWan, Timestamp } from './schemas.js';
 import { SignatureSchema, SignedManifest } from './manifest.js';
 import { canonicalDigest, signCanonical, verifyCanonical, type SignatureCheck, type SigningKey } from './signature.js';
 
@@ -48,7 +48,19 @@ export const AgentPolicy = Type.Object({
   /** Configuration revision the server built this from; never goes down (agents refuse an older one). */
   serial: Type.Integer({ minimum: 0 }),
   issuedAt: Timestamp,
-  site: Type.Object({ id: Nullable(Id), name: Nullable(Type.String()), subnets: Type.Array(Cidr) }),
+  site: Type.Object({
+    id: Nullable(Id),
+    name: Nullable(Type.String()),
+    subnets: Type.Array(Cidr),
+    /**
+     * The site's WAN bandwidth for package fetches from the server: `{ capBytesPerSecond: integer
+     * ≥ 8000 | null, adaptive: boolean }` (src/agent/wan/wan-shaper.ts WanPolicy). The server always
+     * fills it (an agent with no site gets the default); optional only so that a policy cached on
+     * disk by an older version still verifies. Absent = `defaultSiteWan` (no cap, adaptive on):
+     * read it with `policyWan(policy)`.
+     */
+    wan: Type.Optional(SiteWan),
+  }),
   role: AgentRole,
   /** Why this role: 'disabled', 'notInTargetCollections', 'noSite', 'inCollection:<id>'. */
   roleReason: Type.String(),
@@ -63,6 +75,12 @@ export const AgentPolicy = Type.Object({
   packages: Type.Array(SignedManifest),
 });
 export type AgentPolicy = Static<typeof AgentPolicy>;
+
+/** The WAN settings a policy gives its agent; a policy without them (an older server's) means the default. */
+export function policyWan(policy: AgentPolicy): SiteWan {
+  const w = policy.site.wan;
+  return w ? { capBytesPerSecond: w.capBytesPerSecond, adaptive: w.adaptive } : { ...defaultSiteWan };
+}
 
 export const SignedPolicy = Type.Object({ policy: AgentPolicy, signature: SignatureSchema });
 export type SignedPolicy = Static<typeof SignedPolicy>;

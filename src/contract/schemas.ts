@@ -160,10 +160,44 @@ export type EnrollResult = Static<typeof EnrollResult>;
 
 // ---- sites -----------------------------------------------------------------------------------
 
-export const Site = Type.Object({ id: Id, name: Type.String(), subnets: Type.Array(Cidr), isAutoCreated: Type.Boolean(), createdAt: Timestamp });
+/** The smallest WAN cap: 8000 bytes/s (64 kbit/s); below that a 1 MiB chunk takes minutes and fetches time out. */
+export const minWanCapBytesPerSecond = 8000;
+/** The largest: 125 GB/s (1 Tbit/s), far above any WAN link; it only keeps the number sane. */
+export const maxWanCapBytesPerSecond = 125_000_000_000;
+const wanCap = (description: string) => Type.Union([
+  Type.Integer({ minimum: minWanCapBytesPerSecond, maximum: maxWanCapBytesPerSecond, description: `an integer of bytes per second, ${minWanCapBytesPerSecond}–${maxWanCapBytesPerSecond}` }),
+  Type.Null(),
+], { description });
+const wanCapDescription = 'Site WAN cap in bytes per second (integer ≥ 8000, i.e. 64 kbit/s; 1 Mbit/s = 125000); null = no cap. Split between the site\'s agents that fetch at once';
+/**
+ * How the site's agents use the WAN when they fetch packages from the server (LAN transfers between
+ * peers are never limited). The agent applies it in src/agent/wan/wan-shaper.ts.
+ */
+export const SiteWan = Type.Object({
+  capBytesPerSecond: wanCap(wanCapDescription),
+  adaptive: Type.Boolean({ description: 'Adaptive mode (LEDBAT, RFC 6817): back off as soon as the WAN path\'s queueing delay rises, so business traffic goes first; with a cap, the lower rate wins' }),
+}, { description: 'Per-site WAN bandwidth for package fetches from the server' });
+export type SiteWan = Static<typeof SiteWan>;
+/**
+ * New and auto-created sites: no fixed cap (nobody knows the link's speed yet) but adaptive on.
+ * LEDBAT yields to every other flow on the path, so a package download never slows the office's
+ * business traffic, yet it uses the whole link when the link is idle: safe without configuration.
+ */
+export const defaultSiteWan: SiteWan = Object.freeze({ capBytesPerSecond: null, adaptive: true }) as SiteWan;
+/** A WAN change: either field alone, or both. */
+export const SiteWanPatch = Type.Object({
+  capBytesPerSecond: Type.Optional(wanCap(wanCapDescription)),
+  adaptive: Type.Optional(Type.Boolean({ description: 'Adaptive mode (LEDBAT): yield to business traffic' })),
+}, { ...strict, description: 'Omitted fields keep their value (on create: the default, no cap and adaptive on)' });
+
+export const Site = Type.Object({ id: Id, name: Type.String(), subnets: Type.Array(Cidr), isAutoCreated: Type.Boolean(), createdAt: Timestamp, wan: SiteWan });
 export type Site = Static<typeof Site>;
-export const SiteCreate = Type.Object({ name: DisplayName, subnets: Type.Array(Cidr, { maxItems: 4096 }) }, strict);
-export const SitePatch = Type.Object({ name: Type.Optional(DisplayName), subnets: Type.Optional(Type.Array(Cidr, { maxItems: 4096 })) }, strict);
+export const SiteCreate = Type.Object({ name: DisplayName, subnets: Type.Array(Cidr, { maxItems: 4096 }), wan: Type.Optional(SiteWanPatch) }, strict);
+export const SitePatch = Type.Object({
+  name: Type.Optional(DisplayName),
+  subnets: Type.Optional(Type.Array(Cidr, { maxItems: 4096 })),
+  wan: Type.Optional(SiteWanPatch),
+}, strict);
 
 // ---- machines --------------------------------------------------------------------------------
 

@@ -201,6 +201,51 @@ export function appSuite(fx: DatabaseFixture): void {
     assert.equal(again.body, '');
   });
 
+  // Goal: a site's WAN settings are validated naming the field, and a change reaches the site's
+  // agents: their next policy carries the new wan with a higher serial (the hub re-publishes it).
+  // Method: enroll an agent (auto-created site → default wan), patch bad and good values, fetch.
+  test('site WAN settings: bad values refused naming the field; the agent\'s next policy carries the change', async () => {
+    const a = await enroll();
+    const site = (await t.call('GET', `/api/v1/sites/${a.siteId}`)).json;
+    assert.deepEqual(site.wan, { capBytesPerSecond: null, adaptive: true }, 'auto-created sites get the default');
+    const before = verifyPolicy((await t.call('GET', '/api/v1/agent/policy', undefined, a.agentToken)).json, a.policyPublicKey);
+    assert.ok(before.ok);
+    assert.deepEqual(before.policy.site.wan, { capBytesPerSecond: null, adaptive: true });
+
+    for (const bad of [{ capBytesPerSecond: 100 }, { capBytesPerSecond: 1.5e6 + 0.5 }, { capBytesPerSecond: '1000000' }]) {
+      const res = await t.call('PATCH', `/api/v1/sites/${a.siteId}`, { wan: bad });
+      assert.equal(res.status, 400, `${JSON.stringify(bad)}: ${res.body}`);
+      assert.equal(res.json.field, 'body.wan.capBytesPerSecond');
+      assert.match(res.json.message, /^body\.wan\.capBytesPerSecond must be .*8000/);
+    }
+    const typo = await t.call('PATCH', `/api/v1/sites/${a.siteId}`, { wan: { adaptiv: false } });
+    assert.equal(typo.status, 400);
+    assert.equal(typo.json.field, 'body.wan.adaptiv');
+    const badCreate = await t.call('POST', '/api/v1/sites', { name: 'Lyon', subnets: [], wan: { capBytesPerSecond: 7999 } });
+    assert.equal(badCreate.status, 400);
+    assert.equal(badCreate.json.field, 'body.wan.capBytesPerSecond');
+    const created = await t.call('POST', '/api/v1/sites', { name: 'Lyon', subnets: ['10.9.0.0/24'], wan: { adaptive: false } });
+    assert.equal(created.status, 201, created.body);
+    assert.deepEqual(created.json.wan, { capBytesPerSecond: null, adaptive: false }, 'an omitted field takes the default');
+
+    const patched = await t.call('PATCH', `/api/v1/sites/${a.siteId}`, { wan: { capBytesPerSecond: 2_500_000 } });
+    assert.equal(patched.status, 200, patched.body);
+    assert.deepEqual(patched.json.wan, { capBytesPerSecond: 2_500_000, adaptive: true }, 'adaptive kept');
+    const res = await t.call('GET', '/api/v1/agent/policy', undefined, a.agentToken);
+    const d = decidePolicyUpdate(before.policy, res.json, a.policyPublicKey);
+    assert.equal(d.kind, 'accept', JSON.stringify(d));
+    const p = (d as { policy: SignedPolicy['policy'] }).policy;
+    assert.deepEqual(p.site.wan, { capBytesPerSecond: 2_500_000, adaptive: true });
+    assert.ok(p.serial > before.policy.serial, `serial ${p.serial} > ${before.policy.serial}`);
+
+    const off = await t.call('PATCH', `/api/v1/sites/${a.siteId}`, { wan: { capBytesPerSecond: null, adaptive: false } });
+    assert.deepEqual(off.json.wan, { capBytesPerSecond: null, adaptive: false });
+    const last = verifyPolicy((await t.call('GET', '/api/v1/agent/policy', undefined, a.agentToken)).json, a.policyPublicKey);
+    assert.ok(last.ok);
+    assert.deepEqual(last.policy.site.wan, { capBytesPerSecond: null, adaptive: false });
+    assert.ok(last.policy.serial > p.serial);
+  });
+
   // Goal: the seed's admin flow works end to end: toolkit package, unknown-computer profile,
   // target collection, Enable → the agent's policy makes it a responder with the machines,
   // profiles and signed manifests of its site. Method: drive the API, verify the policy.

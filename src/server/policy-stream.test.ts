@@ -1,6 +1,7 @@
 // Goal: policy push works over real sockets: a connected agent receives its signed policy at once
-// and a new one within moments of Enable; a reconnect with Last-Event-ID skips the held document;
-// with PostgreSQL, a change made through one server reaches an agent streaming from another.
+// and a new one within moments of Enable or of a change to its site's WAN settings; a reconnect
+// with Last-Event-ID skips the held document; with PostgreSQL, a change made through one server
+// reaches an agent streaming from another.
 // Method: the app listening on 127.0.0.1:0, the contract's readPolicyStream as the agent.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -97,16 +98,21 @@ forEachDatabase((fx) => {
       await node.client.call('createSite', { body: { name: 'elsewhere', subnets: ['192.168.77.0/24'] } });
       await new Promise((r) => setTimeout(r, 150));
       assert.equal(s1.received.length, 2);
+      // A WAN change of the agent's own site is pushed at once, with a higher serial.
+      await node.client.call('patchSite', { params: { id: a.siteId! }, body: { wan: { capBytesPerSecond: 1_250_000 } } });
+      const wan = await s1.waitFor(3);
+      assert.deepEqual(wan.policy.site.wan, { capBytesPerSecond: 1_250_000, adaptive: true });
+      assert.ok(wan.policy.serial > second.policy.serial);
       await s1.close();
 
-      const s2 = follow(node.url, a.agentToken, a.policyPublicKey, second.etag);
+      const s2 = follow(node.url, a.agentToken, a.policyPublicKey, wan.etag);
       await s2.open;
       await new Promise((r) => setTimeout(r, 150));
       assert.equal(s2.received.length, 0, 'holding the current etag: nothing re-sent');
       await node.client.call('putPxeSettings', { body: { enabled: false, targetCollectionIds: [coll.id], unknownComputers: { enabled: false, profileId: null } } });
       const third = await s2.waitFor(1);
       assert.equal(third.policy.roleReason, 'disabled');
-      assert.ok(third.policy.serial > second.policy.serial);
+      assert.ok(third.policy.serial > wan.policy.serial);
       await s2.close();
 
       const bad = await fetch(`${node.url}/api/v1/agent/policy/stream`, { headers: { authorization: 'Bearer pba.x.' + 'a'.repeat(43) } });

@@ -2,6 +2,7 @@
 // Method: small hand-built snapshots; one assertion per rule.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { policyEtag, policyWan } from '../../contract/policy.js';
 import type { BootProfile, Deployment, Machine } from '../../contract/schemas.js';
 import { globToRegExp, ruleMatches } from './collection-membership.js';
 import { networkOf, prefixContains } from './ipv4.js';
@@ -21,7 +22,7 @@ function snapshot(over: Partial<PolicySnapshot> = {}): PolicySnapshot {
   return {
     revision: 5,
     settings: { enabled: true, targetCollectionIds: ['resp'], unknownComputers: { enabled: true, profileId: 'unk' }, toolkitProfileId: null, updatedAtMs: 0 },
-    sites: new Map([['s1', { id: 's1', name: 'HQ', subnets: ['10.0.0.0/24'], isAutoCreated: false, createdAt: '' }]]),
+    sites: new Map([['s1', { id: 's1', name: 'HQ', subnets: ['10.0.0.0/24'], isAutoCreated: false, createdAt: '', wan: { capBytesPerSecond: 250_000, adaptive: false } }]]),
     collections: new Map([['resp', coll('resp', 'agent', [], [{ kind: 'namePattern', pattern: 'branch-*' }])]]),
     profiles: new Map([['unk', profile('unk', 'pkg-unk')], ['win', profile('win')]]),
     deployments: [], machines: [], machineDeployments: new Map(), packages: new Map(),
@@ -65,6 +66,25 @@ test('site policy: responders get their site\'s machines and the profiles and pa
   const idle = buildSitePolicy(snap, 's1', { role: 'idle', reason: 'notTargeted' }, 'now');
   assert.deepEqual([idle.machines, idle.profiles, idle.packages], [[], [], []]);
   assert.equal(idle.settings.enabled, true);
+});
+
+// Goal: the site's WAN settings reach every agent of the site whatever its role, a siteless agent
+// gets the default (no cap, adaptive on), and a WAN change changes the etag (so the hub re-pushes).
+test('site policy carries the site\'s WAN settings; no site means the default', () => {
+  const snap = snapshot();
+  const idle = buildSitePolicy(snap, 's1', { role: 'idle', reason: 'notTargeted' }, 'now');
+  const responder = buildSitePolicy(snap, 's1', { role: 'responder', reason: 'targeted' }, 'now');
+  assert.deepEqual(idle.site.wan, { capBytesPerSecond: 250_000, adaptive: false });
+  assert.deepEqual(responder.site.wan, { capBytesPerSecond: 250_000, adaptive: false });
+  const siteless = buildSitePolicy(snap, null, { role: 'idle', reason: 'noSite' }, 'now');
+  assert.deepEqual(siteless.site.wan, { capBytesPerSecond: null, adaptive: true });
+  assert.deepEqual(policyWan(siteless), { capBytesPerSecond: null, adaptive: true });
+
+  const faster = snapshot({ sites: new Map([['s1', { ...snap.sites.get('s1')!, wan: { capBytesPerSecond: 1_250_000, adaptive: false } }]]) });
+  assert.notEqual(policyEtag(buildSitePolicy(faster, 's1', { role: 'idle', reason: 'notTargeted' }, 'now')), policyEtag(idle));
+  // An older server's policy without `wan` still reads as the default.
+  const { wan: _wan, ...oldSite } = idle.site;
+  assert.deepEqual(policyWan({ ...idle, site: oldSite }), { capBytesPerSecond: null, adaptive: true });
 });
 
 test('rules and prefixes', () => {

@@ -4,7 +4,7 @@
  * same document, so the server signs once per (site, role, revision), not once per agent.
  */
 import type { AgentPolicy, PolicyMachine, PolicyProfile } from '../../contract/policy.js';
-import type { AgentRole } from '../../contract/schemas.js';
+import { defaultSiteWan, type AgentRole } from '../../contract/schemas.js';
 import { agentFacts, membershipOf } from './collection-membership.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
 
@@ -59,7 +59,9 @@ export function buildSitePolicy(snap: PolicySnapshot, siteId: string | null, dec
     schemaVersion: 1,
     serial: snap.revision,
     issuedAt,
-    site: { id: site?.id ?? null, name: site?.name ?? null, subnets: site?.subnets ?? [] },
+    // Always filled (AgentPolicy keeps it optional only for policies cached by older versions);
+    // an agent with no site fetches with the default (no cap, adaptive on).
+    site: { id: site?.id ?? null, name: site?.name ?? null, subnets: site?.subnets ?? [], wan: { ...(site?.wan ?? defaultSiteWan) } },
     role: decision.role,
     roleReason: decision.reason,
     settings: {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import { ServerError } from '../../contract/errors.js';
 import type * as S from '../../contract/schemas.js';
+import { defaultSiteWan, maxWanCapBytesPerSecond, minWanCapBytesPerSecond } from '../../contract/schemas.js';
 import { ruleProblem, membershipOf, agentFacts } from '../policy/collection-membership.js';
 import { networkOf, prefixContains, parsePrefix } from '../policy/ipv4.js';
 import { iso, type AgentRecord, type Repository } from '../store/repository.js';
@@ -201,11 +202,31 @@ function normalizeSubnets(list: string[], field: string): string[] {
   return out;
 }
 
+/**
+ * The site's WAN settings after `change` (omitted fields keep `base`). The route's schema already
+ * refuses bad values; this repeats the rule for callers that skip it, naming the field.
+ */
+export function siteWanAfter(base: S.SiteWan, change: Static<typeof S.SiteWanPatch> | undefined): S.SiteWan {
+  const next: S.SiteWan = {
+    capBytesPerSecond: change?.capBytesPerSecond !== undefined ? change.capBytesPerSecond : base.capBytesPerSecond,
+    adaptive: change?.adaptive !== undefined ? change.adaptive : base.adaptive,
+  };
+  const cap = next.capBytesPerSecond;
+  if (cap !== null && !(Number.isSafeInteger(cap) && cap >= minWanCapBytesPerSecond && cap <= maxWanCapBytesPerSecond)) {
+    throw new ServerError('SERVER_ERR_VALIDATION',
+      `body.wan.capBytesPerSecond must be an integer of bytes per second, ${minWanCapBytesPerSecond}–${maxWanCapBytesPerSecond}, or null for no cap (not ${cap})`,
+      'body.wan.capBytesPerSecond');
+  }
+  if (typeof next.adaptive !== 'boolean') throw new ServerError('SERVER_ERR_VALIDATION', 'body.wan.adaptive must be a boolean', 'body.wan.adaptive');
+  return next;
+}
+
 export async function createSite(ctx: ServiceContext, body: Static<typeof S.SiteCreate>): Promise<S.Site> {
   const subnets = normalizeSubnets(body.subnets, 'body/subnets');
+  const wan = siteWanAfter(defaultSiteWan, body.wan);
   const id = randomUUID();
   await configWrite(ctx, async (repo) => {
-    try { await repo.insertSite({ id, name: body.name, isAutoCreated: false, createdAtMs: ctx.nowMs() }); } catch (e) { throw dbErrorToServerError(e, 'body.name'); }
+    try { await repo.insertSite({ id, name: body.name, isAutoCreated: false, createdAtMs: ctx.nowMs(), wan }); } catch (e) { throw dbErrorToServerError(e, 'body.name'); }
     await claimSubnets(repo, id, subnets);
   });
   return (await ctx.store.read.getSite(id))!;
@@ -220,13 +241,24 @@ async function claimSubnets(repo: Repository, siteId: string, subnets: string[])
   try { await repo.replaceSiteSubnets(siteId, subnets); } catch (e) { throw dbErrorToServerError(e, 'body.subnets'); }
 }
 
+/**
+ * Renames a site, replaces its subnets and/or changes its WAN settings. Like every configuration
+ * write it bumps the revision, so the site's agents get a policy with the new `site.wan` and a
+ * higher serial (the policy hub pushes it to the agents whose document changed).
+ */
 export async function patchSite(ctx: ServiceContext, id: string, body: Static<typeof S.SitePatch>): Promise<S.Site> {
   await configWrite(ctx, async (repo) => {
-    if (!(await repo.getSite(id))) throw notFound('site', id);
+    const site = await repo.getSite(id);
+    if (!site) throw notFound('site', id);
     if (body.name !== undefined) {
       try { await repo.renameSite(id, body.name); } catch (e) { throw dbErrorToServerError(e, 'body.name'); }
     }
     if (body.subnets) await claimSubnets(repo, id, normalizeSubnets(body.subnets, 'body/subnets'));
+    if (body.wan) {
+      const wan = siteWanAfter(site.wan, body.wan);
+      await repo.setSiteWan(id, wan);
+      ctx.logger.info('site WAN settings changed', { siteId: id, capBytesPerSecond: wan.capBytesPerSecond, adaptive: wan.adaptive });
+    }
   });
   return (await ctx.store.read.getSite(id))!;
 }

@@ -54,6 +54,16 @@ export const migrations: Migration[] = [
       `CREATE INDEX boot_events_mac_at ON boot_events (mac, at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'site WAN bandwidth',
+    // Portable on both engines: ADD COLUMN with a constant default fills existing rows. Existing
+    // sites get the default of new sites (no cap, adaptive on; see defaultSiteWan in the contract).
+    statements: [
+      `ALTER TABLE sites ADD COLUMN wan_cap_bytes_per_second BIGINT`,
+      `ALTER TABLE sites ADD COLUMN wan_adaptive INTEGER NOT NULL DEFAULT 1`,
+    ],
+  },
 ];
 
 function dialectSql(sql: string, dialect: SqlDialect): string {

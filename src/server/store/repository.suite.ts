@@ -51,6 +51,43 @@ export function repositorySuite(fx: DatabaseFixture): void {
     } finally { await store.close(); }
   });
 
+  // Goal: a site's WAN settings round-trip on this engine: the default for a new site, a cap above
+  // 2^31 (BIGINT, returned as a string by PostgreSQL) and null, and an unknown site reports false.
+  test('sites: WAN settings default, round-trip as 64-bit numbers, and can be cleared', async () => {
+    const store = await fx.openStore();
+    try {
+      await store.write(async (r) => {
+        await r.insertSite({ id: 'd', name: 'Default', isAutoCreated: true, createdAtMs: 1 });
+        await r.insertSite({ id: 'c', name: 'Capped', isAutoCreated: false, createdAtMs: 2, wan: { capBytesPerSecond: 250_000, adaptive: false } });
+      });
+      assert.deepEqual((await store.read.getSite('d'))?.wan, { capBytesPerSecond: null, adaptive: true });
+      assert.deepEqual((await store.read.getSite('c'))?.wan, { capBytesPerSecond: 250_000, adaptive: false });
+      assert.equal(await store.write((r) => r.setSiteWan('d', { capBytesPerSecond: 12_500_000_000, adaptive: false })), true);
+      assert.equal(await store.write((r) => r.setSiteWan('c', { capBytesPerSecond: null, adaptive: true })), true);
+      assert.equal(await store.write((r) => r.setSiteWan('nope', { capBytesPerSecond: null, adaptive: true })), false);
+      const wans = (await store.read.listSites()).map((s) => [s.id, s.wan]);
+      assert.deepEqual(wans, [['c', { capBytesPerSecond: null, adaptive: true }], ['d', { capBytesPerSecond: 12_500_000_000, adaptive: false }]]);
+      assert.equal(typeof (await store.read.getSite('d'))?.wan.capBytesPerSecond, 'number');
+    } finally { await store.close(); }
+  });
+
+  // Goal: migration 2 upgrades a database whose sites predate WAN settings: existing sites get the
+  // default (no cap, adaptive on). Method: drop the columns and the migration record, add a site the
+  // old way, migrate again.
+  test('migration 2 gives sites that existed before it the default WAN settings', async () => {
+    const store = await fx.openStore();
+    try {
+      await store.db.transaction(async (tx) => {
+        await tx.run('ALTER TABLE sites DROP COLUMN wan_cap_bytes_per_second');
+        await tx.run('ALTER TABLE sites DROP COLUMN wan_adaptive');
+        await tx.run('DELETE FROM schema_migrations WHERE version = 2');
+        await tx.run('INSERT INTO sites (id, name, is_auto, created_at) VALUES (?, ?, ?, ?)', ['old', 'Old site', 0, 1]);
+      });
+      assert.deepEqual(await migrate(store.db), [2]);
+      assert.deepEqual((await store.read.getSite('old'))?.wan, { capBytesPerSecond: null, adaptive: true });
+    } finally { await store.close(); }
+  });
+
   test('enrollment tokens: uses are counted atomically and expiry is enforced', async () => {
     const store = await fx.openStore();
     try {

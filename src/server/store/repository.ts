@@ -5,8 +5,9 @@
  */
 import type {
   AgentInterface, BootProfile, Collection, CollectionRule, Deployment, EnrollmentToken, Machine, PackageSummary,
-  Site, User, BootEvent, BootEventInput,
+  Site, SiteWan, User, BootEvent, BootEventInput,
 } from '../../contract/schemas.js';
+import { defaultSiteWan } from '../../contract/schemas.js';
 import type { SignedManifest } from '../../contract/manifest.js';
 import type { ProfileSpec } from '../../contract/boot-profile.js';
 import type { SqlExecutor, SqlParam, SqlRow } from './sql-database.js';
@@ -115,6 +116,14 @@ function deploymentOf(r: SqlRow): Deployment {
     collectionId: String(r.collection_id),
     intent: r.intent as Deployment['intent'],
     createdAt: isoNN(Number(r.created_at)),
+  };
+}
+
+function siteOf(r: SqlRow, subnets: string[]): Site {
+  return {
+    id: String(r.id), name: String(r.name), subnets, isAutoCreated: bool(r.is_auto), createdAt: isoNN(Number(r.created_at)),
+    // BIGINT comes back as a string from PostgreSQL (pg keeps 64-bit integers exact); caps fit a double.
+    wan: { capBytesPerSecond: r.wan_cap_bytes_per_second === null || r.wan_cap_bytes_per_second === undefined ? null : Number(r.wan_cap_bytes_per_second), adaptive: bool(r.wan_adaptive) },
   };
 }
 
@@ -305,22 +314,30 @@ export class Repository {
     const subnets = await this.ex.all<{ cidr: string; site_id: string }>('SELECT cidr, site_id FROM site_subnets ORDER BY cidr');
     const bySite = new Map<string, string[]>();
     for (const s of subnets) (bySite.get(s.site_id) ?? bySite.set(s.site_id, []).get(s.site_id)!).push(s.cidr);
-    return sites.map((r) => ({ id: String(r.id), name: String(r.name), subnets: bySite.get(String(r.id)) ?? [], isAutoCreated: bool(r.is_auto), createdAt: isoNN(Number(r.created_at)) }));
+    return sites.map((r) => siteOf(r, bySite.get(String(r.id)) ?? []));
   }
 
   async getSite(id: string): Promise<Site | null> {
     const r = (await this.ex.all('SELECT * FROM sites WHERE id = ?', [id]))[0];
     if (!r) return null;
     const subnets = (await this.ex.all<{ cidr: string }>('SELECT cidr FROM site_subnets WHERE site_id = ? ORDER BY cidr', [id])).map((s) => s.cidr);
-    return { id: String(r.id), name: String(r.name), subnets, isAutoCreated: bool(r.is_auto), createdAt: isoNN(Number(r.created_at)) };
+    return siteOf(r, subnets);
   }
 
-  async insertSite(s: { id: string; name: string; isAutoCreated: boolean; createdAtMs: number }): Promise<void> {
-    await this.ex.run('INSERT INTO sites (id, name, is_auto, created_at) VALUES (?, ?, ?, ?)', [s.id, s.name, s.isAutoCreated ? 1 : 0, s.createdAtMs]);
+  /** A new site; without `wan` it gets the default (no cap, adaptive on). */
+  async insertSite(s: { id: string; name: string; isAutoCreated: boolean; createdAtMs: number; wan?: SiteWan }): Promise<void> {
+    const wan = s.wan ?? defaultSiteWan;
+    await this.ex.run('INSERT INTO sites (id, name, is_auto, created_at, wan_cap_bytes_per_second, wan_adaptive) VALUES (?, ?, ?, ?, ?, ?)',
+      [s.id, s.name, s.isAutoCreated ? 1 : 0, s.createdAtMs, wan.capBytesPerSecond, wan.adaptive ? 1 : 0]);
   }
 
   async renameSite(id: string, name: string): Promise<boolean> {
     return (await this.ex.run('UPDATE sites SET name = ?, is_auto = 0 WHERE id = ?', [name, id])) > 0;
+  }
+
+  /** Sets a site's WAN bandwidth settings; false when there is no such site. */
+  async setSiteWan(id: string, wan: SiteWan): Promise<boolean> {
+    return (await this.ex.run('UPDATE sites SET wan_cap_bytes_per_second = ?, wan_adaptive = ? WHERE id = ?', [wan.capBytesPerSecond, wan.adaptive ? 1 : 0, id])) > 0;
   }
 
   /** Replaces a site's subnets (a subnet already owned by another site violates the key: the caller's transaction fails). */
