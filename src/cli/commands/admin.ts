@@ -1,7 +1,8 @@
 /**
  * `peerboot admin`: log in to a control plane and mint credentials: enrollment tokens for agents
- * (`peerboot agent --server URL --token T`) and API tokens for scripts. The session is saved in
- * ~/.config/peerboot/cli.json (mode 0600) for the other server-side commands.
+ * (`peerboot agent --server URL --token T`) and API tokens for scripts; list sites and set a site's
+ * WAN bandwidth (`site set-wan`). The session is saved in ~/.config/peerboot/cli.json (mode 0600)
+ * for the other server-side commands.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,18 +10,74 @@ import { ApiClient } from '../../contract/client.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { connect, defaultCliConfigPath, explainFailures, saveSession } from '../server-connection.js';
+import { describeWan, findSite, renderSiteTable, wanPatchOfFlags } from '../site-wan.js';
 
 const usage = `Usage: peerboot admin login --server URL [--username NAME] [--password-file F | --password-stdin]
        peerboot admin enrollment-token [--name N] [--hours H] [--uses N]
        peerboot admin api-token --name N [--days D]
        peerboot admin whoami
+       peerboot admin site list
+       peerboot admin site set-wan <site name or id> [--cap-mbit N | --no-cap] [--adaptive | --no-adaptive]
 Common: [--server URL] [--token T] [--config FILE]   (env: PEERBOOT_SERVER, PEERBOOT_TOKEN)
 
 login             exchange a password for a session (12 h) and save it; the first password is in
                   <data-dir>/initial-admin.txt on the server
 enrollment-token  print a token for enrolling agents (default: 24 h, 100 uses)
 api-token         print a long-lived token for scripts and monitoring (default 90 days)
+site list         the sites: name, subnets, WAN cap and adaptive mode
+site set-wan      how the site's agents use the WAN when they fetch packages from the server
+                  (LAN transfers between peers are never limited); the agents get it with their
+                  next policy. Give one or more of:
+                    --cap-mbit N     cap the site's total at N Mbit/s (1 Mbit/s = 125000 bytes/s;
+                                     at least 0.064, decimals allowed), shared by its fetching agents
+                    --no-cap         no fixed cap (the default)
+                    --adaptive       LEDBAT: yield to business traffic as the WAN queue grows (the
+                                     default; with a cap, the lower rate wins)
+                    --no-adaptive    fetch at the cap (or line rate) regardless of other traffic
 `;
+
+/** `peerboot admin site list | set-wan …`. */
+async function runSite(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      options: {
+        server: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' },
+        'cap-mbit': { type: 'string' }, 'no-cap': { type: 'boolean' }, adaptive: { type: 'boolean' }, 'no-adaptive': { type: 'boolean' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (see peerboot admin --help)`);
+  }
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const flags = { server: str('server'), token: str('token'), config: str('config') };
+  switch (sub) {
+    case 'list': {
+      if (positionals.length) throw new UsageError(`site list takes no arguments, not '${positionals.join(' ')}'`);
+      const client = connect(flags);
+      const sites = await explainFailures(client.urlOf('health'), () => client.call('listSites', {}));
+      process.stdout.write(`${renderSiteTable(sites)}\n`);
+      return 0;
+    }
+    case 'set-wan': {
+      if (positionals.length !== 1) throw new UsageError('site set-wan needs exactly one site name or id (quote a name with spaces)');
+      const body = wanPatchOfFlags({ capMbit: str('cap-mbit'), noCap: values['no-cap'] === true, adaptive: values.adaptive === true, noAdaptive: values['no-adaptive'] === true });
+      const client = connect(flags);
+      const sites = await explainFailures(client.urlOf('health'), () => client.call('listSites', {}));
+      const site = findSite(sites, positionals[0]!);
+      const saved = await explainFailures(client.urlOf('health'), () => client.call('patchSite', { params: { id: site.id }, body: { wan: body } }));
+      process.stdout.write(`site ${saved.name}: ${describeWan(saved.wan)}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown site subcommand '${sub ?? ''}': expected list or set-wan`);
+  }
+}
 
 async function readPassword(values: Record<string, string | boolean | undefined>): Promise<string> {
   if (typeof values['password-file'] === 'string') return readFileSync(values['password-file'], 'utf8').split('\n')[0]!.trim();
@@ -49,10 +106,11 @@ async function readPassword(values: Record<string, string | boolean | undefined>
 
 export const adminCommand: Command = {
   name: 'admin',
-  summary: 'Log in to the control plane; create enrollment tokens for agents and API tokens',
+  summary: 'Log in to the control plane; create enrollment tokens and API tokens; list sites and set their WAN bandwidth',
   usage,
   async run(argv) {
     const [sub, ...rest] = argv;
+    if (sub === 'site') return runSite(rest);
     let values: Record<string, string | boolean | undefined>;
     try {
       ({ values } = parseArgs({
@@ -111,7 +169,7 @@ export const adminCommand: Command = {
         return 0;
       }
       default:
-        throw new UsageError(`unknown subcommand '${sub ?? ''}': expected login, enrollment-token, api-token or whoami`);
+        throw new UsageError(`unknown subcommand '${sub ?? ''}': expected login, enrollment-token, api-token, whoami or site`);
     }
   },
 };
