@@ -29,7 +29,6 @@ import type { DeviceClass } from '../protocol/peer/announcement.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { profileScriptPath } from './content/boot-layout.js';
 import { profileIpxeScript, type ScriptPeer } from './content/ipxe-script.js';
-import { PackageSync } from './content/package-sync.js';
 import { BootDecider } from './decision/boot-decider.js';
 import { compileDecisionTable } from './decision/boot-decision.js';
 import { LoadBook, spreadBoot, type ServingCandidate } from './decision/load-spreading.js';
@@ -54,7 +53,9 @@ import { EventReporter } from './reporting/event-reporter.js';
 import { StatusReporter } from './reporting/status-reporter.js';
 import { startRogueListener, type RogueListener } from './rogue/rogue-listener.js';
 import { writeFileAtomic } from './state/atomic-file.js';
+import { AgentPackages } from './swarm/agent-packages.js';
 import { startTftpServer, type TftpServerHandle } from './tftp/tftp-server.js';
+import { UNLIMITED_WAN, type WanPolicy } from './wan/wan-shaper.js';
 
 export const agentVersion = '0.1.0';
 
@@ -100,6 +101,12 @@ export class AgentStartError extends Error {
     super(message);
     this.name = 'AgentStartError';
   }
+}
+
+/** The site's WAN settings from the policy; policies from before they existed mean the default (adaptive, no cap). */
+function siteWan(policy: AgentPolicy): WanPolicy {
+  const wan = (policy.site as { wan?: { capBytesPerSecond: number | null; adaptive: boolean } }).wan;
+  return wan ? { capBytesPerSecond: wan.capBytesPerSecond, adaptive: wan.adaptive } : { ...UNLIMITED_WAN, adaptive: true };
 }
 
 const sleep = (clock: Clock, ms: number) => new Promise<void>((resolve) => clock.setTimer(ms, resolve));
@@ -193,10 +200,15 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   const loadBook = new LoadBook();
 
   const decider = new BootDecider({ clock, counters, logger: deps.logger.child({ component: 'decision' }) });
-  const packages = new PackageSync({
-    bootRoot: paths.bootRoot, stateDir: paths.packageState, clock, logger: deps.logger, counters,
-    fetchChunk: (sha256) => client.call('agentChunk', { params: { sha256 } }),
+  // Packages: from LAN peers first, one WAN copy per site (swarm/agent-packages.ts).
+  const packages = new AgentPackages({
+    dataDir: paths.dataDir, bootRoot: paths.bootRoot, packageStateDir: paths.packageState,
+    agentId: identity.agentId, privateKeyPem: key.privateKeyPem, serverPublicKey: identity.policyPublicKey, server: client,
+    lan: { address: network.address, subnet: network.subnet, havePort: config.havePort, chunkPort: config.chunkPort },
+    peers: config.peerPackages, weight: () => resolveWeight(deps.deviceClass, config.weight ?? undefined),
+    clock, logger: deps.logger, counters,
     onChange: () => { recompile(); status.nudge(); reconcile(); },
+    onEvent: (e) => report({ kind: e.kind, reason: e.reason.slice(0, 255) }),
   });
 
   const isResponder = () => held !== null && held.policy.role === 'responder' && held.policy.settings.enabled;
@@ -335,6 +347,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
 
   const ensureElection = async () => {
     if (!certificate) return;
+    packages.setCertificate(certificate);
     const facts = certificateFacts(certificate);
     if (!facts) {
       log.warn('stored agent certificate is unreadable; waiting for a fresh one from the server');
@@ -428,12 +441,25 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     refreshScripts();
   };
 
+  // Distribution progress reaches the server every few seconds while chunks arrive (the status
+  // report carries chunksHeld per package), not only at the status interval.
+  let progressReported = { held: -1, atMs: 0 };
+  const reportProgress = () => {
+    const held = packages.readiness().reduce((n, p) => n + (p.chunksHeld ?? 0), 0);
+    const now = clock.nowMs();
+    if (held !== progressReported.held && now - progressReported.atMs >= 5000) {
+      progressReported = { held, atMs: now };
+      status.nudge();
+    }
+  };
+
   let tick: TimerHandle | null = null;
   const maintenance = () => {
     tick = null;
     if (stopped) return;
     try {
       refreshPeers();
+      reportProgress();
       // Weight and eligibility may have changed (boot servers failed, policy role): the election
       // reads self() every step, so nothing to push; the responder follows the role callback.
       reconcile();
@@ -474,7 +500,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     pollIntervalMs: config.policyPollIntervalMs,
     onPolicy: (h) => {
       held = h;
-      packages.setWanted(h.policy.role === 'responder' ? h.policy.packages.map((p) => p.manifest) : []);
+      packages.setWanPolicy(siteWan(h.policy));
+      packages.setWanted(h.policy.role === 'responder' ? h.policy.packages : []);
       recompile();
       status.nudge();
       reconcile();
@@ -533,8 +560,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       tick?.cancel();
       policySync.stop();
       status.stop();
-      packages.stop();
       await reconciling;
+      await packages.stop();
       await Promise.allSettled([pxe?.close(), shadow?.close()]);
       pxe = null;
       shadow = null;

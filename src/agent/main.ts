@@ -39,6 +39,12 @@ Options (each also as an environment variable, and as a key of the JSON config f
   --http-port N|off       HTTP boot port, the same on every agent (8469)    PEERBOOT_HTTP_PORT   httpPort
   --tftp-port N           TFTP port (69)                                    PEERBOOT_TFTP_PORT   tftpPort
   --election-port N       election UDP port, the same on every agent (4015) PEERBOOT_ELECTION_PORT electionPort
+  --have-port N           package have messages, UDP, same on every agent   PEERBOOT_HAVE_PORT   havePort
+                          (4016)
+  --chunk-port N          chunk server for LAN peers, TCP, same on every    PEERBOOT_CHUNK_PORT  chunkPort
+                          agent (4017)
+  --peer-packages BOOL    fetch packages from LAN peers first (true);       PEERBOOT_PEER_PACKAGES peerPackages
+                          false = every chunk from the server
   --reply-delay-ms N      proxyDHCP reply delay for fussy ROMs (0)          PEERBOOT_REPLY_DELAY_MS replyDelayMs
   --labels k=v,…          labels (collection rules match them)              PEERBOOT_LABELS      labels
   --status-interval S     status report interval in seconds (60)            PEERBOOT_STATUS_INTERVAL_S statusIntervalSeconds

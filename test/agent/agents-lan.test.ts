@@ -14,6 +14,7 @@
 // from another agent, as the client sees it. dnsmasq in proxy mode plays the rogue.
 // Needs root, iproute2 and dnsmasq; without them the test fails under CI and is skipped otherwise.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +34,7 @@ interface Offer { t: number; from: string; serverId: string | null; file: string
 let lab: AgentLab;
 const offers: Offer[] = [];
 let packageId = '';
+let packageBytes = 0;
 const failovers: Array<{ kind: string; ms: number }> = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,12 +85,15 @@ describe('agents on one LAN: election, failover, server down, rogue detection', 
     lab = await AgentLab.create({ workDir, agents: 3, agentArgv: agentBundleArgv(join(workDir, 'bundle')) });
     await lab.startServer();
     const token = await enrollmentToken(lab.admin);
-    const pkg = await importProfilePackage(lab.admin, { name: 'lan-test', kind: 'linux', kernel: 'vmlinuz', initrd: ['initrd.gz'], cmdline: 'console=ttyS0' }, {
-      'undionly.kpxe': readFileSync('/usr/lib/ipxe/undionly.kpxe'),
+    // A 3 MiB + a bit "initrd" of random bytes, so the package spans several 1 MiB chunks.
+    const files = {
+      'undionly.kpxe': new Uint8Array(readFileSync('/usr/lib/ipxe/undionly.kpxe')),
       'ipxe.efi': new TextEncoder().encode('not really ipxe.efi'),
       vmlinuz: new TextEncoder().encode('not really a kernel'),
-      'initrd.gz': new TextEncoder().encode('not really an initrd'),
-    });
+      'initrd.gz': new Uint8Array(randomBytes(3 * 1024 * 1024 + 4321)),
+    };
+    packageBytes = Object.values(files).reduce((n, b) => n + b.byteLength, 0);
+    const pkg = await importProfilePackage(lab.admin, { name: 'lan-test', kind: 'linux', kernel: 'vmlinuz', initrd: ['initrd.gz'], cmdline: 'console=ttyS0' }, files);
     packageId = pkg.packageId;
     await enableSubnet(lab.admin, '10.77.0.0/24', { unknownComputers: { enabled: true, profileId: pkg.profileId } });
     lab.setAgentArgs(['--token', token, '--status-interval', '2', '--policy-poll-interval', '5']);
@@ -129,6 +134,20 @@ describe('agents on one LAN: election, failover, server down, rogue detection', 
     assert.equal(offer.file, `p/${packageId}/undionly.kpxe`);
   });
 
+  test('peer first, server once: the package left the server once, the other agents got it from LAN peers', { timeout: 120_000 }, async () => {
+    const fetched = await lab.waitFor('every agent reporting where its package came from', () => {
+      const lines = [1, 2, 3].map((i) => lab.agents.get(i)!.log.find((e) => e.msg === 'package fetched' && e.packageId === packageId));
+      return lines.every(Boolean) ? lines as LogEntry[] : null;
+    }, 90_000);
+    const fromServer = fetched.reduce((n, e) => n + Number(e.bytesFromWan), 0);
+    const fromPeers = fetched.reduce((n, e) => n + Number(e.bytesFromPeers), 0);
+    console.log(`agents-lan packages: ${packageBytes} bytes; from the server ${fromServer} (${(fromServer / packageBytes).toFixed(3)}×), from LAN peers ${fromPeers} (${(fromPeers / packageBytes).toFixed(3)}×)`);
+    assert.ok(fromServer >= packageBytes * 0.99, `the package came from the server at least once (${fromServer} of ${packageBytes})`);
+    assert.ok(fromServer <= packageBytes * 1.02, `one copy from the server, not ${(fromServer / packageBytes).toFixed(2)}`);
+    assert.ok(fromPeers >= packageBytes * 1.9, `the two other agents got their copies from LAN peers (${fromPeers} bytes)`);
+    for (const e of fetched) assert.equal(Number(e.bytes), packageBytes);
+  });
+
   test('the active agent dies: another answers within 3 s, and the returning one does not take over', { timeout: 180_000 }, async () => {
     for (let round = 0; round < 3; round++) {
       const r = await failover('crash', 'SIGKILL');
@@ -156,7 +175,8 @@ describe('agents on one LAN: election, failover, server down, rogue detection', 
     const restarted = lab.startAgent(r.from);
     await lab.waitFor('the restarted agent back from its cached policy', () => restarted.log.some((e: LogEntry) => e.msg === 'election running'), 60_000);
     assert.ok(restarted.log.some((e) => /using the cached policy/.test(String(e.msg))), 'started from the cached policy');
-    assert.ok(restarted.log.some((e) => e.msg === 'package ready'), 'its package is ready from disk');
+    // Its package is ready again from the chunk cache and the verified files on disk, without the server.
+    await lab.waitFor('its package ready from disk', () => restarted.log.some((e) => e.msg === 'package ready'), 30_000);
     // It is eligible again: kill the active once more, the restarted one (or the third) answers.
     const again = await failover('crash, server down', 'SIGKILL');
     assert.ok(again.ms <= 3000);

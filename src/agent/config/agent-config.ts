@@ -26,6 +26,12 @@ export interface AgentConfig {
   httpPort: number | null;
   tftpPort: number;
   electionPort: number;
+  /** UDP port of the package have messages (the same on every agent of a LAN). */
+  havePort: number;
+  /** TCP port of the chunk server neighbours fetch from (the same on every agent of a LAN). */
+  chunkPort: number;
+  /** Fetch packages from LAN peers first (issue 5); false = from the server only. */
+  peerPackages: boolean;
   /** proxyDHCP reply delay (dnsmasq --dhcp-reply-delay) for fussy ROMs. */
   replyDelayMs: number;
   logLevel: LogLevel;
@@ -50,6 +56,9 @@ export function defaultAgentConfig(isRoot: boolean, homeDir: string): AgentConfi
     httpPort: 8469,
     tftpPort: 69,
     electionPort: 4015,
+    havePort: 4016,
+    chunkPort: 4017,
+    peerPackages: true,
     replyDelayMs: 0,
     logLevel: 'info',
     labels: {},
@@ -149,6 +158,9 @@ export const AGENT_SETTINGS: readonly Setting[] = [
   { key: 'httpPort', file: 'httpPort', env: 'PEERBOOT_HTTP_PORT', flag: 'http-port', parse: portOrOff },
   { key: 'tftpPort', file: 'tftpPort', env: 'PEERBOOT_TFTP_PORT', flag: 'tftp-port', parse: port },
   { key: 'electionPort', file: 'electionPort', env: 'PEERBOOT_ELECTION_PORT', flag: 'election-port', parse: port },
+  { key: 'havePort', file: 'havePort', env: 'PEERBOOT_HAVE_PORT', flag: 'have-port', parse: port },
+  { key: 'chunkPort', file: 'chunkPort', env: 'PEERBOOT_CHUNK_PORT', flag: 'chunk-port', parse: port },
+  { key: 'peerPackages', file: 'peerPackages', env: 'PEERBOOT_PEER_PACKAGES', flag: 'peer-packages', parse: bool },
   { key: 'replyDelayMs', file: 'replyDelayMs', env: 'PEERBOOT_REPLY_DELAY_MS', flag: 'reply-delay-ms', parse: int(0, 10_000) },
   {
     key: 'logLevel', file: 'logLevel', env: 'PEERBOOT_LOG_LEVEL', flag: 'log-level',

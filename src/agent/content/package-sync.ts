@@ -9,8 +9,9 @@
  * Verified files are recorded (size, mtime, digest) outside the boot root, so a restart, even
  * with the server down, finds them ready without re-reading gigabytes; a file whose size or mtime
  * changed is hashed again (streamed, so a large WIM never blocks the event loop and PXE replies).
- * Failures retry with capped exponential backoff. Fetching chunks from peers is a later step; the
- * server is the only source here.
+ * Failures retry with capped exponential backoff. Chunks come from `fetchChunk`: in the agent, the
+ * package swarm's verified cache (../swarm/agent-package-swarm.ts), or the server when the swarm
+ * cannot run (../swarm/agent-packages.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';

@@ -83,6 +83,8 @@ export interface AgentPackageSwarm {
   setCertificate(certificate: Uint8Array): void;
   /** The election weight changed (it ranks the site's WAN fetcher too). */
   setWeight(weight: number): void;
+  /** The site's WAN settings changed (signed policy); throws RangeError on values the shaper refuses. */
+  setWanPolicy(policy: WanPolicy): void;
   close(): Promise<void>;
 }
 
@@ -191,6 +193,7 @@ export async function startAgentPackageSwarm(o: AgentPackageSwarmOptions): Promi
       signer.setCertificate(certificate);
     },
     setWeight: (weight) => s.setWeight(weight),
+    setWanPolicy: (policy) => shaper.setPolicy(policy),
     async close() {
       clearInterval(historyTimer);
       saveHistory();
