@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiClient } from '../contract/client.js';
-import type { AgentPolicy } from '../contract/policy.js';
+import { policyWan, type AgentPolicy } from '../contract/policy.js';
 import type { AgentInterface, AgentStatusReport, AgentStatusResult, BootEventInput } from '../contract/schemas.js';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { Counters } from '../platform/counters.js';
@@ -55,7 +55,6 @@ import { startRogueListener, type RogueListener } from './rogue/rogue-listener.j
 import { writeFileAtomic } from './state/atomic-file.js';
 import { AgentPackages } from './swarm/agent-packages.js';
 import { startTftpServer, type TftpServerHandle } from './tftp/tftp-server.js';
-import { UNLIMITED_WAN, type WanPolicy } from './wan/wan-shaper.js';
 
 export const agentVersion = '0.1.0';
 
@@ -101,12 +100,6 @@ export class AgentStartError extends Error {
     super(message);
     this.name = 'AgentStartError';
   }
-}
-
-/** The site's WAN settings from the policy; policies from before they existed mean the default (adaptive, no cap). */
-function siteWan(policy: AgentPolicy): WanPolicy {
-  const wan = (policy.site as { wan?: { capBytesPerSecond: number | null; adaptive: boolean } }).wan;
-  return wan ? { capBytesPerSecond: wan.capBytesPerSecond, adaptive: wan.adaptive } : { ...UNLIMITED_WAN, adaptive: true };
 }
 
 const sleep = (clock: Clock, ms: number) => new Promise<void>((resolve) => clock.setTimer(ms, resolve));
@@ -500,7 +493,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     pollIntervalMs: config.policyPollIntervalMs,
     onPolicy: (h) => {
       held = h;
-      packages.setWanPolicy(siteWan(h.policy));
+      packages.setWanPolicy(policyWan(h.policy));
       packages.setWanted(h.policy.role === 'responder' ? h.policy.packages : []);
       recompile();
       status.nudge();

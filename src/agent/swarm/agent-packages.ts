@@ -19,7 +19,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { ApiClient } from '../../contract/client.js';
 import { decodeAgentCertificate } from '../../protocol/peer/agent-certificate.js';
 import { PackageSync, type PackageReadiness } from '../content/package-sync.js';
-import { UNLIMITED_WAN, type WanPolicy } from '../wan/wan-shaper.js';
+import type { WanPolicy } from '../wan/wan-shaper.js';
 import { startAgentPackageSwarm, type AgentPackageSwarm } from './agent-package-swarm.js';
 import type { SwarmProgress } from './package-swarm.js';
 
@@ -62,7 +62,8 @@ export class AgentPackages {
   readonly #o: AgentPackagesOptions;
   readonly #log: Logger;
   #wanted: SignedManifest[] = [];
-  #wan: WanPolicy = UNLIMITED_WAN;
+  /** Until a policy says otherwise: the sites' default (no cap, adaptive: business traffic first). */
+  #wan: WanPolicy = { capBytesPerSecond: null, adaptive: true };
   #certificate: string | null = null;
   #running: Running | null = null;
   #serverOnly: PackageSync | null = null;
