@@ -187,7 +187,7 @@ export const defaultSiteWan: SiteWan = Object.freeze({ capBytesPerSecond: null, 
 /** A WAN change: either field alone, or both. */
 export const SiteWanPatch = Type.Object({
   capBytesPerSecond: Type.Optional(wanCap(wanCapDescription)),
-  adaptive: Type.Optional(Type.Boolean({ description: 'Adaptive mode (LEDBAT): yield to business traffic' })),
+  adaptive: Type.Optional(Type.Boolean({ description: 'a boolean (true: adaptive mode, LEDBAT, yields to business traffic)' })),
 }, { ...strict, description: 'Omitted fields keep their value (on create: the default, no cap and adaptive on)' });
 
 export const Site = Type.Object({ id: Id, name: Type.String(), subnets: Type.Array(Cidr), isAutoCreated: Type.Boolean(), createdAt: Timestamp, wan: SiteWan });

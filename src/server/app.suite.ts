@@ -218,6 +218,9 @@ export function appSuite(fx: DatabaseFixture): void {
       assert.equal(res.json.field, 'body.wan.capBytesPerSecond');
       assert.match(res.json.message, /^body\.wan\.capBytesPerSecond must be .*8000/);
     }
+    const notBool = await t.call('PATCH', `/api/v1/sites/${a.siteId}`, { wan: { adaptive: 'yes' } });
+    assert.deepEqual([notBool.status, notBool.json.field], [400, 'body.wan.adaptive']);
+    assert.match(notBool.json.message, /^body\.wan\.adaptive must be a boolean/);
     const typo = await t.call('PATCH', `/api/v1/sites/${a.siteId}`, { wan: { adaptiv: false } });
     assert.equal(typo.status, 400);
     assert.equal(typo.json.field, 'body.wan.adaptiv');

@@ -24,7 +24,7 @@ export interface SiteProgress {
   packages: PackageProgress[];
 }
 
-export function packageProgress(sites: readonly Site[], agents: readonly Agent[], packages: readonly PackageSummary[]): SiteProgress[] {
+export function packageProgress(sites: ReadonlyArray<Pick<Site, 'id' | 'name'>>, agents: readonly Agent[], packages: readonly PackageSummary[]): SiteProgress[] {
   const labels = new Map(packages.map((p) => [p.id, `${p.name}@${p.version}`]));
   return sites.map((site) => {
     const responders = agents.filter((a) => a.siteId === site.id && a.role === 'responder');

@@ -1,7 +1,7 @@
 /**
  * Agents: every enrolled peer with its state (serving, standby, preparing, idle, offline) and why,
  * filtered by site; one agent's labels, interfaces and packages; enrollment tokens to add agents;
- * and the sites (named sets of subnets) agents are placed in.
+ * and the sites (named sets of subnets) agents are placed in, with each site's WAN bandwidth.
  */
 import { useState, type FormEvent } from 'react';
 import type { Agent, Site } from '../../../src/contract/schemas.js';
@@ -12,10 +12,12 @@ import { useQuery } from '../api/use-query.js';
 import { useSubmit } from '../api/use-submit.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { Field, FormError } from '../components/field.js';
+import { SiteWanFields } from '../components/site-wan-fields.js';
 import { labelsToText, textToLabels, textToList } from '../components/labels.js';
 import { Empty, QueryView } from '../components/state-views.js';
 import { AgentStateBadge, Badge } from '../components/status-badge.js';
 import { agentStateOf, formatAgo } from '../model/agent-state.js';
+import { wanFormOf, wanOfForm, wanSummary } from '../model/site-wan.js';
 import { useRoute } from '../route.js';
 
 export function AgentsPage(props: { params: URLSearchParams }) {
@@ -179,7 +181,7 @@ function Sites(props: { sites: { data: Site[] | undefined; error: unknown; loadi
                   <li key={s.id}>
                     {editing === s.id
                       ? <SiteForm site={s} onDone={() => { setEditing(null); props.onChanged(); }} />
-                      : <><strong>{s.name}</strong> {s.isAutoCreated && <Badge tone="muted">auto</Badge>} <span className="mono">{s.subnets.join(', ') || 'no subnets'}</span> <button type="button" className="button-small" onClick={() => setEditing(s.id)} aria-label={`Edit site ${s.name}`}>Edit</button></>}
+                      : <><strong>{s.name}</strong> {s.isAutoCreated && <Badge tone="muted">auto</Badge>} <span className="mono">{s.subnets.join(', ') || 'no subnets'}</span> <span className="muted">· {wanSummary(s.wan)}</span> <button type="button" className="button-small" onClick={() => setEditing(s.id)} aria-label={`Edit site ${s.name}`}>Edit</button></>}
                   </li>
                 ))}
               </ul>
@@ -196,20 +198,29 @@ function Sites(props: { sites: { data: Site[] | undefined; error: unknown; loadi
 function SiteForm(props: { site: Site | null; onDone(): void }) {
   const { client } = useConsoleApi();
   const s = props.site;
-  const [form, setForm, discard] = useDraft(`site.${s?.id ?? 'new'}`, { name: s?.name ?? '', subnets: s?.subnets.join('\n') ?? '' });
+  const initial = { name: s?.name ?? '', subnets: s?.subnets.join('\n') ?? '', wan: wanFormOf(s?.wan) };
+  const [draft, setForm, discard] = useDraft(`site.${s?.id ?? 'new'}`, initial);
+  // A draft saved before the WAN fields existed lacks them: fill in the site's values.
+  const form = { ...initial, ...draft, wan: { ...initial.wan, ...draft.wan } };
+  const [capCheck, setCapCheck] = useState<string | undefined>(undefined);
   const submit = useSubmit();
   const del = useSubmit();
   const save = async (e: FormEvent) => {
     e.preventDefault();
-    const body = { name: form.name, subnets: textToList(form.subnets) };
+    const w = wanOfForm(form.wan);
+    setCapCheck(w.error);
+    if (!w.wan) { submit.clear(); return; }
+    const body = { name: form.name, subnets: textToList(form.subnets), wan: w.wan };
     const r = await submit.run(() => (s ? client.call('patchSite', { params: { id: s.id }, body }) : client.call('createSite', { body })));
     if (r) { discard(); props.onDone(); }
   };
   return (
     <form onSubmit={save} noValidate className="site-form">
-      <FormError message={formMessage(submit.error, ['body.name', 'body.subnets']) ?? (del.error ? messageOf(del.error) : undefined)} />
+      <FormError message={formMessage(submit.error, ['body.name', 'body.subnets', 'body.wan']) ?? (del.error ? messageOf(del.error) : undefined)} />
       <Field label="Site name" error={fieldMessage(submit.error, 'body.name')}>{(c) => <input {...c} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="Branch office Lyon" />}</Field>
       <Field label="Subnets" error={fieldMessage(submit.error, 'body.subnets')} hint="One per line, e.g. 10.20.0.0/24">{(c) => <textarea {...c} rows={2} value={form.subnets} onChange={(e) => setForm({ ...form, subnets: e.target.value })} />}</Field>
+      <SiteWanFields value={form.wan} onChange={(wan) => { setCapCheck(undefined); setForm({ ...form, wan }); }}
+        capError={capCheck ?? fieldMessage(submit.error, 'body.wan.capBytesPerSecond')} adaptiveError={fieldMessage(submit.error, 'body.wan.adaptive')} />
       <div className="form-actions">
         <button type="submit" className="button-primary" disabled={submit.busy}>{s ? 'Save site' : 'Create site'}</button>
         {s && <button type="button" className="button-quiet" onClick={() => { discard(); props.onDone(); }}>Cancel</button>}
