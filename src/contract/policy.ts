@@ -85,7 +85,10 @@ export function policyWan(policy: AgentPolicy): SiteWan {
 export const SignedPolicy = Type.Object({ policy: AgentPolicy, signature: SignatureSchema });
 export type SignedPolicy = Static<typeof SignedPolicy>;
 
-const signedPolicyCheck = TypeCompiler.Compile(SignedPolicy);
+// Compiled on first use, not at load: TypeBox compiles with `new Function`, and the console (which
+// imports this module for its types and never verifies a policy) runs under a CSP without 'unsafe-eval'.
+let signedPolicyCheck: ReturnType<typeof TypeCompiler.Compile<typeof SignedPolicy>> | null = null;
+const policyChecker = () => (signedPolicyCheck ??= TypeCompiler.Compile(SignedPolicy));
 
 /** The content etag: the digest of the policy without serial and issuedAt (32 hex digits). */
 export function policyEtag(policy: AgentPolicy): string {
@@ -110,8 +113,9 @@ export type PolicyVerification =
 export function verifyPolicy(doc: unknown, publicKey: string): PolicyVerification {
   const version = (doc as { policy?: { schemaVersion?: unknown } } | null)?.policy?.schemaVersion;
   if (version !== undefined && version !== policySchemaVersion) return { ok: false, reason: 'unsupportedVersion', detail: String(version) };
-  if (!signedPolicyCheck.Check(doc)) {
-    const first = signedPolicyCheck.Errors(doc).First();
+  const shape = policyChecker();
+  if (!shape.Check(doc)) {
+    const first = shape.Errors(doc).First();
     return { ok: false, reason: 'malformed', detail: first ? `${first.path || '/'}: ${first.message}` : undefined };
   }
   const check = verifyCanonical(doc.policy, doc.signature, publicKey);

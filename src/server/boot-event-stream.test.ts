@@ -158,6 +158,7 @@ test('console files: index at /, hashed assets immutable, nothing else reachable
     assert.match(index.headers['content-type'] as string, /^text\/html/);
     assert.equal(index.headers['cache-control'], 'no-cache');
     assert.match(index.headers['content-security-policy'] as string, /default-src 'self'/);
+    assert.doesNotMatch(index.headers['content-security-policy'] as string, /unsafe-eval/, 'no eval in the console');
     assert.equal(index.headers['x-frame-options'], 'DENY');
     const js = await app.inject({ method: 'GET', url: '/assets/index-abc123.js' });
     assert.equal(js.statusCode, 200);
