@@ -4,6 +4,13 @@
  * socket bound to that same address and port 0 (RFC 1350 §4 TIDs), so replies come from exactly the
  * address the RRQ was sent to, as EDK2 requires (protocol-reference §6.2, §8.2). Read-only; paths
  * confined by BootRoot; sessions bounded; bad packets dropped and counted, never thrown.
+ *
+ * Each transfer socket is connect()ed to the client's address:port once the session exists, and
+ * sends without an address: Node then skips its per-datagram address lookup and the kernel its
+ * per-datagram route lookup (docs/benchmarks.md, "Where peerboot loses"). The price: the kernel
+ * delivers only the client's datagrams to a connected socket. A datagram from another TID reaches
+ * no socket and the kernel answers it with ICMP port unreachable, not with the ERROR 5 RFC 1350 §4
+ * suggests; the transfer is undisturbed either way, which is the part of §4 that matters.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
@@ -117,6 +124,18 @@ function literalLookup(
 
 function newUdpSocket(): Socket {
   return createSocket({ type: 'udp4', lookup: literalLookup as never });
+}
+
+/** connect()s a bound UDP socket to its one peer: from then on it sends without an address and receives only from the peer. */
+function connectSocket(socket: Socket, address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    socket.once('error', onError);
+    socket.connect(port, address, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
 }
 
 function bindSocket(socket: Socket, address: string, port: number): Promise<void> {
@@ -244,6 +263,12 @@ class TftpServer implements TftpServerHandle {
     socket.send(encodeTftpPacket(packet), port, address);
   }
 
+  /** A packet to the session's client over its connected transfer socket (no address: it is connected). */
+  #replyToClient(session: Session, packet: TftpPacket): void {
+    if (packet.op === 'error') this.counters.increment('tftp_errors_sent_total');
+    session.socket.send(encodeTftpPacket(packet));
+  }
+
   #onRequest(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.#closing || rinfo.port === 0) return;
     let packet: TftpPacket;
@@ -365,6 +390,7 @@ class TftpServer implements TftpServerHandle {
     const socket = newUdpSocket();
     try {
       await bindSocket(socket, this.options.address, 0);
+      await connectSocket(socket, rinfo.address, rinfo.port);
     } catch (err) {
       socket.close();
       source.release();
@@ -405,11 +431,11 @@ class TftpServer implements TftpServerHandle {
 
   #onTransferPacket(session: Session, msg: Buffer, from: RemoteInfo): void {
     if (from.port !== session.clientPort || from.address !== session.clientAddress) {
-      // RFC 1350 §4: a packet from another TID gets ERROR 5 and the transfer carries on.
-      if (from.port === 0) return;
+      // The socket is connected to the client, so the kernel hands it nothing from another TID
+      // (the stranger gets ICMP port unreachable from the kernel, not ERROR 5). This catches only a
+      // datagram queued in the instant between bind() and connect(): dropped, the transfer carries on.
       this.counters.increment('tftp_unknown_tid_total');
-      this.#log.debug('tftp packet from an unknown TID', { client: session.key, from: `${from.address}:${from.port}` });
-      this.#reply(session.socket, { op: 'error', code: TftpErrorCode.unknownTransferId, message: 'Unknown transfer ID' }, from.address, from.port);
+      this.#log.debug('tftp packet from an unknown TID dropped', { client: session.key, from: `${from.address}:${from.port}` });
       return;
     }
     if (session.finished) {
@@ -435,7 +461,7 @@ class TftpServer implements TftpServerHandle {
       return;
     }
     this.counters.increment('tftp_illegal_operations_total');
-    this.#reply(session.socket, { op: 'error', code: TftpErrorCode.illegalOperation, message: `Illegal operation: unexpected ${packet.op}` }, from.address, from.port);
+    this.#replyToClient(session, { op: 'error', code: TftpErrorCode.illegalOperation, message: `Illegal operation: unexpected ${packet.op}` });
     this.#finish(session, 'illegalOperation', `client sent ${packet.op} to the transfer port`);
   }
 
@@ -445,7 +471,7 @@ class TftpServer implements TftpServerHandle {
       switch (effect.kind) {
         case 'sendOptionAck':
           if (effect.retransmit) this.counters.increment('tftp_retransmits_total');
-          session.socket.send(session.optionAckBytes as Uint8Array, session.clientPort, session.clientAddress);
+          session.socket.send(session.optionAckBytes as Uint8Array);
           break;
         case 'sendBlocks':
           if (effect.retransmit) this.counters.increment('tftp_retransmits_total');
@@ -487,7 +513,8 @@ class TftpServer implements TftpServerHandle {
         encodeTftpDataHeader(view, transfer.wireBlock(index));
         session.filledUpTo = index;
       }
-      session.socket.send(view, 0, TFTP_DATA_HEADER_BYTES + length, session.clientPort, session.clientAddress);
+      // A full block sends its slot view as is (no per-packet slice in dgram); only the final short block is cut.
+      session.socket.send(length === transfer.blockSize ? view : view.subarray(0, TFTP_DATA_HEADER_BYTES + length));
     }
     return end;
   }
@@ -509,7 +536,7 @@ class TftpServer implements TftpServerHandle {
       }
     } catch (err) {
       if (!session.finished) {
-        this.#reply(session.socket, { op: 'error', code: TftpErrorCode.notDefined, message: 'Read error' }, session.clientAddress, session.clientPort);
+        this.#replyToClient(session, { op: 'error', code: TftpErrorCode.notDefined, message: 'Read error' });
         this.#finish(session, 'readError', (err as Error).message);
       }
     } finally {
@@ -554,7 +581,7 @@ class TftpServer implements TftpServerHandle {
     if (detail) fields.detail = detail;
     if (outcome === 'complete' || outcome === 'probe' || outcome === 'aborted') this.#log.info('tftp transfer', fields);
     else this.#log.warn('tftp transfer', fields);
-    // Keep the socket open a moment: a retransmitted final ACK then meets silence, not ERROR 5 or ICMP.
+    // Keep the socket open a moment: a retransmitted final ACK then meets silence, not ICMP port unreachable.
     this.#lingering.add(session);
     if (this.#closing) return; // close() closes every lingering socket and waits for it
     const lingerMs = this.options.finishedLingerMs ?? 2000;

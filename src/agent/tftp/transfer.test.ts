@@ -14,6 +14,7 @@ import {
   type NegotiationLimits,
   type TransferEffect,
   type TransferTiming,
+  defaultTransferTiming,
 } from './transfer.js';
 import { seededRandom as mulberry32 } from '../../testkit/seeded-random.js';
 
@@ -189,6 +190,40 @@ test('data loss: the window is resent only when the RTO expires; the RTO adapts 
   transfer.receiveAck(4);
   assert.equal(transfer.stats.rttSamples, samples + 1);
   assert.ok(transfer.rtoMs < 120 && transfer.rtoMs >= 50, `RTO recomputed from SRTT: ${transfer.rtoMs}`);
+});
+
+test('a lost window tail on a 2 ms RTT LAN is resent after the 20 ms floor, not 100 ms', () => {
+  // Default timing. The client receives blocks 1…6 of the window 1…8 but 7 and 8 are lost, so an
+  // RFC 7440 receiver waits for them and sends no ACK: only the server's timeout recovers.
+  const { transfer, clock, timerEffects } = setup(1_000_000, { blksize: '1000', windowsize: '8' });
+  assert.equal(defaultTransferTiming.minRtoMs, 20);
+  transfer.start();
+  clock.advance(2);
+  let effects = transfer.receiveAck(0);
+  for (let window = 1; window <= 10; window++) {
+    // Every window is acknowledged 2 ms after it left: SRTT → 2 ms, RTTVAR → small.
+    const sent = effects[0];
+    assert.equal(sent?.kind, 'sendBlocks');
+    if (sent?.kind !== 'sendBlocks') return;
+    clock.advance(2);
+    effects = transfer.receiveAck(transfer.wireBlock(sent.first + sent.count - 1));
+  }
+  assert.ok(Math.abs((transfer.srttMs ?? 0) - 2) < 0.01, `SRTT ${transfer.srttMs}`);
+  assert.equal(transfer.rtoMs, 20, 'RTO = max(floor, SRTT + 4·RTTVAR) = the floor');
+  const lostWindow = effects[0];
+  assert.deepEqual(lostWindow, { kind: 'sendBlocks', first: 81, count: 8, retransmit: false });
+  const sentAt = clock.nowMs();
+  const resentAfter: number[] = [];
+  for (let ms = 1; ms <= 100; ms++) {
+    const before = timerEffects.length;
+    clock.advance(1);
+    if (timerEffects.length > before) resentAfter.push(clock.nowMs() - sentAt);
+  }
+  assert.deepEqual(timerEffects[0], { kind: 'sendBlocks', first: 81, count: 8, retransmit: true });
+  assert.deepEqual(resentAfter, [20, 60], 'resent 20 ms after the window left (≤ 4 × the floor), then backed off to 40 ms');
+  // Recovered by a resend: once it is acknowledged, the transfer goes on with the next window.
+  assert.deepEqual(transfer.receiveAck(transfer.wireBlock(88)), [{ kind: 'sendBlocks', first: 89, count: 8, retransmit: false }]);
+  assert.equal(transfer.stats.timeouts, 2);
 });
 
 test('a stalled data transfer is abandoned only after retriesMax timeouts and idleGiveUpMs of silence', () => {

@@ -107,7 +107,15 @@ export function negotiateTftpOptions(
 export interface TransferTiming {
   /** RTO before the first RTT sample (RFC 6298 §2.1 says 1 s). A negotiated `timeout` replaces it. */
   initialRtoMs: number;
-  /** Floor of the adaptive RTO. */
+  /**
+   * Floor of the adaptive RTO. RFC 6298 §2.4 asks for 1 s on the open Internet; TCP stacks use
+   * 200 ms on LANs (Linux TCP_RTO_MIN) mostly because TCP receivers delay ACKs by up to 200 ms
+   * (RFC 1122 §4.2.3.2). TFTP receivers never delay: an ACK leaves as soon as the block, or the
+   * RFC 7440 window, is in. So the floor only has to cover timer granularity and scheduling jitter
+   * at both ends (RFC 6298 §4), and the default 20 ms is ≈ 10× a LAN's SRTT (≈ 2 ms measured).
+   * A spurious timeout costs one duplicate window and backs the RTO off; Karn's rule keeps it out
+   * of the RTT estimate.
+   */
   minRtoMs: number;
   /** Ceiling of the backed-off RTO (raised to the negotiated timeout if that is larger). */
   maxRtoMs: number;
@@ -121,7 +129,7 @@ export interface TransferTiming {
 
 export const defaultTransferTiming: TransferTiming = {
   initialRtoMs: 1000,
-  minRtoMs: 100,
+  minRtoMs: 20,
   maxRtoMs: 3000,
   retriesMax: 6,
   firstPacketRetriesMax: 3,
@@ -208,6 +216,8 @@ export class TftpTransfer {
   #deadlineMs = Infinity;
   #timer: TimerHandle | null = null;
   #timerDueMs = Infinity;
+  /** The deadline passed once: the timeout is confirmed one timer turn later (see #onTimer). */
+  #confirming = false;
   readonly #fire = () => this.#onTimer();
 
   constructor(options: TftpTransferOptions) {
@@ -392,10 +402,22 @@ export class TftpTransfer {
     if (this.#phase !== 'optionAck' && this.#phase !== 'data') return;
     const now = this.#clock.nowMs();
     if (now < this.#deadlineMs) {
+      this.#confirming = false;
       this.#timerDueMs = this.#deadlineMs;
       this.#timer = this.#clock.setTimer(this.#deadlineMs - now, this.#fire);
       return;
     }
+    if (!this.#confirming) {
+      // Node runs due timers before it reads the sockets. After the event loop was busy (GC, a
+      // burst from other sessions) the ACK that meets this deadline may already wait in the socket
+      // buffer, and with a 20 ms floor that happens. So look again one timer turn later, after the
+      // pending datagrams were read: an ACK that advanced meanwhile has moved the deadline.
+      this.#confirming = true;
+      this.#timerDueMs = now;
+      this.#timer = this.#clock.setTimer(0, this.#fire);
+      return;
+    }
+    this.#confirming = false;
     this.#onTimerEffects(this.#timeout(now));
   }
 
