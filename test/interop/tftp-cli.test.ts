@@ -1,6 +1,7 @@
 // Goal: `peerboot tftp --root DIR [--port N] [--address IP]` is a working foreground server: it
 // serves real clients, logs one JSON line per transfer, exits 0 on SIGTERM, and refuses a missing
-// root, a port in use and a privileged port without privilege with one line naming the fix.
+// root, a port in use and a privileged port without privilege with one line naming the fix;
+// `--max-per-client N` sets the per-address cap that the "busy" log line names.
 // Method: spawn the real CLI through tsx on 127.0.0.1 and a free high port; download with curl and
 // busybox, sha256-verify; read stdout JSON lines; signal it; for privilege, run it as `nobody`.
 import { test, before, after } from 'node:test';
@@ -9,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { chmod, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TestTftpClient } from '../../src/testkit/tftp-client.js';
 import { makeBootTree, run, sha256OfFile } from './tftp-support.js';
 
 const repo = new URL('../..', import.meta.url).pathname;
@@ -125,4 +127,33 @@ test('bad flags are usage errors (exit 2)', () => {
   r = cliSync(['--root', tree.dir, '--address', 'eth0']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--address must be an IPv4 address/);
+  for (const bad of ['0', '201', 'x']) {
+    r = cliSync(['--root', tree.dir, '--max-per-client', bad]);
+    assert.equal(r.code, 2, bad);
+    assert.match(r.stderr, /--max-per-client must be a number from 1 to 200/);
+  }
+});
+
+test('--max-per-client sets the per-address cap, and the busy line names it', async () => {
+  const { child, port, lines, exited } = await startCli(['--root', tree.dir, '--port', '0', '--address', '127.0.0.1', '--max-per-client', '2']);
+  const clients: TestTftpClient[] = [];
+  try {
+    assert.equal(lines.find((l) => l.msg === 'tftp server listening')?.maxPerClient, 2);
+    const replies = [];
+    for (let i = 0; i < 3; i++) {
+      // Each RRQ from its own port on 127.0.0.1, never acknowledged: the first two hold their slots.
+      const c = await TestTftpClient.open('127.0.0.1');
+      clients.push(c);
+      c.send({ op: 'readRequest', filename: 'ipxe.efi', mode: 'octet', options: new Map([['tsize', '0']]) }, port, '127.0.0.1');
+      replies.push((await c.next(5000))?.packet);
+    }
+    assert.deepEqual(replies.map((p) => p?.op), ['optionAck', 'optionAck', 'error']);
+    assert.deepEqual(replies[2], { op: 'error', code: 0, message: 'Server busy, try again later' });
+    const busy = lines.find((l) => l.msg === 'tftp transfer' && l.outcome === 'busy');
+    assert.match(String(busy?.detail), /per-client cap reached: 2 transfers from 127\.0\.0\.1 .*--max-per-client/);
+  } finally {
+    for (const c of clients) c.close();
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0);
 });

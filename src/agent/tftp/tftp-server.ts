@@ -55,7 +55,11 @@ export interface TftpServerOptions {
   clock?: Clock;
   /** Concurrent transfers (default 200); more get ERROR 0 "server busy". */
   maxSessions?: number;
-  /** Concurrent transfers per client IP (default 16). */
+  /**
+   * Concurrent transfers per client IP (default 16): one machine needs one or two at a time, so
+   * this stops a single address from taking every slot. Raise it for a lab behind NAT, where many
+   * machines share one address (`peerboot tftp --max-per-client N`).
+   */
   maxSessionsPerClient?: number;
   /** Largest blksize granted (default 1468). */
   maxBlockSize?: number;
@@ -328,7 +332,10 @@ class TftpServer implements TftpServerHandle {
     const maxPerClient = this.options.maxSessionsPerClient ?? 16;
     const clientCount = this.#perClient.get(rinfo.address) ?? 0;
     if (this.#sessions.size >= maxSessions || clientCount >= maxPerClient) {
-      const why = this.#sessions.size >= maxSessions ? `${maxSessions} transfers running` : `${maxPerClient} transfers from ${rinfo.address}`;
+      // Name the cap that was hit, so an operator behind NAT knows which knob to turn.
+      const why = this.#sessions.size >= maxSessions
+        ? `server cap reached: ${maxSessions} transfers running (maxSessions)`
+        : `per-client cap reached: ${maxPerClient} transfers from ${rinfo.address} running (maxSessionsPerClient; many machines behind one NAT address? raise it, e.g. peerboot tftp --max-per-client N)`;
       refuse(TftpErrorCode.notDefined, 'Server busy, try again later', 'busy', why);
       return;
     }

@@ -1,7 +1,7 @@
 /**
  * `peerboot tftp`: the TFTP server alone (issue 7 item 0), the same engine as the responder's:
  *   peerboot tftp --root DIR [--port N] [--address IP]
- * Foreground, read-only, one JSON line per transfer, clean exit on SIGTERM/SIGINT. Without
+ * plus optional --max-per-client N and --log-level LEVEL. Foreground, read-only, one JSON line per transfer, clean exit on SIGTERM/SIGINT. Without
  * --address it binds every local IPv4 address, so each reply leaves from the address its request
  * reached (EDK2 insists, protocol-reference §6.2 and §8.2).
  */
@@ -15,7 +15,11 @@ import { UsageError, type Command } from '../command.js';
 import { parseFlags, parseLogLevel } from '../options.js';
 import { waitForShutdownSignal } from '../signals.js';
 
-const usage = `Usage: peerboot tftp --root DIR [--port N] [--address IP]
+/** The engine's defaults (src/agent/tftp/tftp-server.ts), spelled out for the flag's help and bounds. */
+const DEFAULT_MAX_PER_CLIENT = 16;
+const MAX_SESSIONS = 200;
+
+const usage = `Usage: peerboot tftp --root DIR [--port N] [--address IP] [--max-per-client N]
 
 Serves the files under DIR over TFTP, read-only (RFC 1350, options blksize, tsize, timeout,
 windowsize, rollover; block-number rollover past 65535 blocks). Paths may use \\ or / in any
@@ -25,6 +29,10 @@ letter case; nothing outside DIR is ever served.
   --port N          UDP port (default 69; 0 picks a free one, printed at start)
   --address IP      listen on this local IPv4 address only (default: every local IPv4 address,
                     one socket each, so replies come from the address the client asked)
+  --max-per-client N
+                    concurrent transfers from one client address (default ${DEFAULT_MAX_PER_CLIENT}, at
+                    most ${MAX_SESSIONS}, the server-wide cap); raise it when many machines boot
+                    through one NAT address and get "Server busy"
   --log-level LEVEL debug | info | warn | error (default info)
 
 Logs one JSON line per transfer on stdout. Port 69 needs root or CAP_NET_BIND_SERVICE.
@@ -47,6 +55,7 @@ export const tftpCommand: Command = {
   async run(argv) {
     const parsed = parseFlags('tftp', argv, {
       root: { type: 'string' }, port: { type: 'string' }, address: { type: 'string' }, 'log-level': { type: 'string' },
+      'max-per-client': { type: 'string' },
     });
     const v = parsed.values;
     if (!v.root) throw new UsageError("--root DIR is required. See 'peerboot tftp --help'.");
@@ -56,6 +65,14 @@ export const tftpCommand: Command = {
       if (!/^[0-9]+$/.test(v.port) || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got '${v.port}'`);
     }
     if (v.address !== undefined && !isIPv4(v.address)) throw new UsageError(`--address must be an IPv4 address of this machine, got '${v.address}'`);
+    let maxPerClient = DEFAULT_MAX_PER_CLIENT;
+    const perClientFlag = v['max-per-client'];
+    if (perClientFlag !== undefined) {
+      maxPerClient = Number(perClientFlag);
+      if (!/^[0-9]+$/.test(perClientFlag) || maxPerClient < 1 || maxPerClient > MAX_SESSIONS) {
+        throw new UsageError(`--max-per-client must be a number from 1 to ${MAX_SESSIONS}, got '${perClientFlag}'`);
+      }
+    }
     const logLevel = parseLogLevel(v['log-level']);
 
     // Listen for the stop signal before anything else: a SIGTERM arriving during start-up (or right
@@ -73,7 +90,7 @@ export const tftpCommand: Command = {
     if (addresses.length === 0) throw new UsageError('this machine has no IPv4 address; bring an interface up or pass --address', 1);
     let servers;
     try {
-      servers = await startTftpServers({ root, addresses, port, logger, counters: new Counters() });
+      servers = await startTftpServers({ root, addresses, port, logger, counters: new Counters(), maxSessions: MAX_SESSIONS, maxSessionsPerClient: maxPerClient });
     } catch (err) {
       await root.close();
       if (err instanceof TftpServerError) throw new UsageError(`${err.message} [${err.code}]`, 1);
@@ -83,6 +100,7 @@ export const tftpCommand: Command = {
       root: root.rootDir,
       listen: servers.servers.map((s) => `${s.address}:${s.port}`),
       port: servers.servers[0]?.port,
+      maxPerClient,
     });
     const signal = await stopSignal;
     logger.info('tftp server stopping', { signal, counters: servers.counters.snapshot() });
