@@ -53,6 +53,13 @@ test('negotiation: timeout is echoed exactly, rollover honoured, msftwindow neve
   assert.equal(n.timeoutS, 5);
   assert.equal(n.rollover, 1);
   assert.ok(n.ignored.some((i) => i.name === 'msftwindow'));
+  // Ignored correctly: asked alone it draws no OACK at all (DATA 1 goes out, RFC 2347), and the
+  // window stays the RFC 7440 one (or lock-step), never a variable window we do not implement.
+  const alone = negotiateTftpOptions({ mode: 'octet', options: opts({ msftwindow: '31416' }) }, 42);
+  assert.equal(alone.optionAck, null);
+  assert.equal(alone.windowSize, 1);
+  const withWindow = negotiateTftpOptions({ mode: 'octet', options: opts({ windowsize: '8', msftwindow: '31416' }) }, 42);
+  assert.deepEqual(withWindow.optionAck, opts({ windowsize: '8' }));
 });
 
 test('negotiation: an empty file gets no tsize (curl refuses tsize=0), so tsize alone means no OACK', () => {
@@ -240,13 +247,25 @@ test('a stalled data transfer is abandoned only after retriesMax timeouts and id
   assert.ok(timerEffects.filter((e) => e.kind === 'sendBlocks').length > 3, 'kept retransmitting while idle was short');
 });
 
-test('a negotiated timeout sets the initial RTO', () => {
-  const { transfer, clock, timerEffects } = setup(100, { timeout: '2' });
+test('a negotiated timeout lowers the initial RTO but never raises it; it lifts the backoff ceiling', () => {
+  // timeout=6 (what curl asks): the OACK is still resent after the RFC 6298 1 s, not after 6 s.
+  const { transfer, clock, timerEffects } = setup(100, { timeout: '6' });
+  assert.deepEqual(transfer.optionAck, opts({ timeout: '6' }), 'echoed exactly');
   transfer.start();
-  clock.advance(1999);
-  assert.equal(timerEffects.length, 0);
-  clock.advance(1);
-  assert.equal(timerEffects[0]?.kind, 'sendOptionAck');
+  const times: number[] = [];
+  for (let t = 0; t < 20_000; t += 10) {
+    const before = timerEffects.length;
+    clock.advance(10);
+    if (timerEffects.length > before) times.push(clock.nowMs());
+  }
+  assert.deepEqual(times, [1000, 3000, 7000, 13_000], '1 s, then doubling up to the 6 s ceiling, then give up');
+  // A negotiated timeout below the configured initial RTO wins (1 s against 3 s here).
+  const short = setup(100, { timeout: '1' }, { initialRtoMs: 3000 });
+  short.transfer.start();
+  short.clock.advance(999);
+  assert.equal(short.timerEffects.length, 0);
+  short.clock.advance(1);
+  assert.equal(short.timerEffects[0]?.kind, 'sendOptionAck');
 });
 
 test('ACK numbers map to the right absolute block across the 16-bit wrap', () => {

@@ -105,7 +105,13 @@ export function negotiateTftpOptions(
 
 /** Retransmission timing. */
 export interface TransferTiming {
-  /** RTO before the first RTT sample (RFC 6298 §2.1 says 1 s). A negotiated `timeout` replaces it. */
+  /**
+   * RTO before the first RTT sample (RFC 6298 §2.1 says 1 s). A negotiated `timeout` lowers it
+   * when smaller, never raises it: clients ask for 5–6 s (curl sends timeout=6), and honouring that
+   * made a lost OACK or ACK 0 stall the transfer for 6 s on the bench's lossy path. Retransmitting
+   * sooner than the client's interval is harmless (it re-ACKs a repeated OACK), and the value is
+   * still echoed exactly (EDK2 checks it) and still lifts the backoff ceiling.
+   */
   initialRtoMs: number;
   /**
    * Floor of the adaptive RTO. RFC 6298 §2.4 asks for 1 s on the open Internet; TCP stacks use
@@ -233,8 +239,9 @@ export class TftpTransfer {
     this.totalBlocks = Math.floor(this.fileSize / this.blockSize) + 1;
     this.#sentAtMs = new Float64Array(this.windowSize);
     this.#resent = new Uint8Array(this.windowSize);
-    this.#rtoMs = negotiated.timeoutS !== null ? negotiated.timeoutS * 1000 : this.#timing.initialRtoMs;
-    this.#maxRtoMs = Math.max(this.#timing.maxRtoMs, this.#rtoMs);
+    const negotiatedMs = negotiated.timeoutS !== null ? negotiated.timeoutS * 1000 : Infinity;
+    this.#rtoMs = Math.min(negotiatedMs, this.#timing.initialRtoMs);
+    this.#maxRtoMs = Math.max(this.#timing.maxRtoMs, negotiated.timeoutS !== null ? negotiatedMs : 0);
   }
 
   get phase(): TransferPhase { return this.#phase; }
