@@ -271,6 +271,25 @@ test('an ACK already waiting when the retransmission timer comes due prevents th
   });
 });
 
+test('a client that closes its port mid-transfer is dropped at the next retransmission, not after the idle give-up', async () => {
+  // The transfer socket is connected, so the kernel reports the client's ICMP port unreachable.
+  await withServer({ timing: { initialRtoMs: 50, minRtoMs: 20 } }, async (server, log) => {
+    const client = await TestTftpClient.open(ADDRESS);
+    client.send({ op: 'readRequest', filename: 'Boot/x64/pxeboot.n12', mode: 'octet', options: new Map() }, server.port, ADDRESS);
+    const first = await client.next();
+    assert.equal(first?.packet.op, 'data');
+    client.send({ op: 'ack', block: 1 }, first!.from.port, ADDRESS);
+    assert.equal((await client.next())?.packet.op, 'data');
+    client.close(); // gone without a word after block 2, like a machine that reset
+    const line = await eventually(() => transferLines(log)[0], 3000); // the idle give-up would take 10 s
+    assert.equal(line.outcome, 'clientGone');
+    assert.match(String(line.detail), /closed its port \(ICMP port unreachable\)/);
+    assert.equal(line.level, 'warn');
+    assert.equal(server.activeSessions().length, 0);
+    assert.equal(server.counters.get('tftp_transfers_clientGone_total'), 1);
+  });
+});
+
 test('netascii mode converts LF to CR LF and CR to CR NUL', async () => {
   await withServer({}, async (server) => {
     const client = await TestTftpClient.open(ADDRESS);

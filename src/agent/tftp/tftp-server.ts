@@ -154,7 +154,7 @@ function bindSocket(socket: Socket, address: string, port: number): Promise<void
 }
 
 type Outcome =
-  | 'complete' | 'probe' | 'timeout' | 'clientError' | 'illegalOperation' | 'readError' | 'aborted'
+  | 'complete' | 'probe' | 'timeout' | 'clientError' | 'clientGone' | 'illegalOperation' | 'readError' | 'aborted'
   | 'notFound' | 'accessViolation' | 'openError' | 'busy' | 'badRequest';
 
 class Session {
@@ -425,9 +425,18 @@ class TftpServer implements TftpServerHandle {
     for (let i = 0; i < session.transfer.windowSize; i++) session.slotViews.push(slots.subarray(i * packetBytes, (i + 1) * packetBytes));
     if (negotiated.optionAck) session.optionAckBytes = encodeTftpPacket({ op: 'optionAck', options: negotiated.optionAck });
     socket.on('message', (msg, from) => this.#onTransferPacket(session, msg, from));
-    socket.on('error', (err) => {
+    socket.on('error', (err: NodeJS.ErrnoException) => {
       this.counters.increment('tftp_socket_errors_total');
       this.#log.debug('tftp transfer socket error', { client: key, error: err.message });
+      // The socket is connected, so the kernel reports the client's ICMP port unreachable here: its
+      // port is closed and nothing we resend can arrive. End now instead of retransmitting for
+      // idleGiveUpMs; this frees the client's slot at once.
+      if (err.code === 'ECONNREFUSED' && !session.finished) {
+        const finalSent = session.transfer.sentBlock === session.transfer.totalBlocks;
+        this.#finish(session, 'clientGone', finalSent
+          ? 'the client closed its port after the final block was sent (ICMP port unreachable): it most likely finished and its final ACK was lost'
+          : 'the client closed its port (ICMP port unreachable)');
+      }
     });
     this.#sessions.set(key, session);
     this.counters.increment('tftp_transfers_started_total');
@@ -586,7 +595,9 @@ class TftpServer implements TftpServerHandle {
     };
     if (session.mode !== 'octet') fields.mode = session.mode;
     if (detail) fields.detail = detail;
-    if (outcome === 'complete' || outcome === 'probe' || outcome === 'aborted') this.#log.info('tftp transfer', fields);
+    const benign = outcome === 'complete' || outcome === 'probe' || outcome === 'aborted'
+      || (outcome === 'clientGone' && transfer.sentBlock === transfer.totalBlocks);
+    if (benign) this.#log.info('tftp transfer', fields);
     else this.#log.warn('tftp transfer', fields);
     // Keep the socket open a moment: a retransmitted final ACK then meets silence, not ICMP port unreachable.
     this.#lingering.add(session);
