@@ -37,6 +37,8 @@ export interface AgentProcessConfig {
   weight: number;
   assemble: boolean;
   progressEveryMs: number;
+  /** Start idle and want the package only after this many ms (an agent running before the package is enabled). */
+  wantAfterMs?: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -62,8 +64,13 @@ const packages = await startAgentPackageSwarm({
   onChange: () => checkReady(),
 });
 emit('started', { agentId: config.agentId });
-const accepted = packages.setWanted([manifest]);
-if (accepted.rejected.length > 0) emit('rejected', { rejected: accepted.rejected });
+const want = () => {
+  const accepted = packages.setWanted([manifest]);
+  emit('wanted');
+  if (accepted.rejected.length > 0) emit('rejected', { rejected: accepted.rejected });
+};
+if (config.wantAfterMs) setTimeout(want, config.wantAfterMs);
+else want();
 
 function checkReady(): void {
   if (readyAt !== null || !packages.isReady(manifest.manifest.id)) return;

@@ -104,6 +104,8 @@ export interface AgentRunSpec {
   assemble?: boolean;
   /** Where the agent keeps its data (default workDir/agents/<key>). */
   dataDir?: string;
+  /** Run idle this long before wanting the package (idle WAN probes happen meanwhile). */
+  wantAfterMs?: number;
 }
 
 export interface AgentRecord {
@@ -144,6 +146,7 @@ export function startAgents(env: LabEnv, specs: AgentRunSpec[], options: { progr
       certificate: enrolled.agentCertificate!, privateKeyPem: env.keys.get(key)!.privateKeyPem, policyPublicKey: env.hq.policyPublicKey,
       manifestPath: options.manifestPath ?? env.manifestPath, address: spec.agent.address, subnet: spec.agent.subnet, wan: spec.wan, wanLedbat: spec.wanLedbat, weight: spec.weight ?? 300,
       assemble: spec.assemble ?? false, progressEveryMs: options.progressEveryMs ?? 500, logLevel: options.logLevel ?? 'warn',
+      ...(spec.wantAfterMs ? { wantAfterMs: spec.wantAfterMs } : {}),
     };
     const configPath = join(env.workDir, `agent-${key}.json`);
     writeFileSync(configPath, JSON.stringify(config));

@@ -120,3 +120,22 @@ test('a saved base-delay history lets a latecomer see the standing queue another
   stale.seedBaseHistory([{ ageMs: 11 * 60_000, minMs: 1 }, { ageMs: -5, minMs: 1 }, { ageMs: 1000, minMs: Number.NaN }], later);
   assert.deepEqual(stale.baseHistory(later), [], 'older than BASE_HISTORY or garbage: ignored');
 });
+
+test('idle probes teach the base delay without moving the rate, so a later transfer sees the standing queue', () => {
+  // Goal: an agent that probed the quiet WAN while idle (observeIdleDelay) starts a transfer on a link
+  // another flow keeps at ~100 ms of queue and backs off; the idle samples themselves change nothing
+  // but the history. Method: idle samples of 40 ms for two minutes, then transfer samples of 140 ms.
+  const learned = new LedbatController();
+  const initial = learned.rateBytesPerSecond;
+  for (let t = 0; t < 120_000; t += 60_000) learned.observeIdleDelay(40, t);
+  learned.observeIdleDelay(Number.NaN, 1);
+  assert.equal(learned.rateBytesPerSecond, initial, 'idle samples leave the rate alone');
+  assert.equal(learned.reading().samples, 0);
+  assert.deepEqual(learned.baseHistory(120_000).map((e) => e.minMs), [40, 40]);
+  const naive = new LedbatController();
+  for (let t = 180_000; t < 185_000; t += 50) { learned.onDelaySample(140, t); naive.onDelaySample(140, t); }
+  assert.equal(learned.reading().baseDelayMs, 40);
+  assert.ok(learned.rateBytesPerSecond < initial, 'backs off from the start');
+  assert.equal(naive.reading().queuingDelayMs, 0, 'without the idle history it takes the queue for path delay');
+  assert.ok(naive.rateBytesPerSecond >= initial, 'and does not back off');
+});

@@ -129,6 +129,16 @@ export class LedbatController {
     this.#baseMinutes.sort((a, b) => a.minute - b.minute);
   }
 
+  /**
+   * A delay sample taken while no transfer runs (the agent's idle probes): it only feeds the
+   * base-delay history, so the empty-queue delay is known before a transfer starts on a link that
+   * another flow may by then keep full (RFC 6817 §4.4, latecomers); the rate is left alone.
+   */
+  observeIdleDelay(delayMs: number, nowMs: number): void {
+    if (!Number.isFinite(delayMs) || delayMs < 0) return;
+    this.#recordBase(delayMs, nowMs);
+  }
+
   /** Bytes of chunk data received from the WAN (for the app-limited rule). */
   onBytes(bytes: number, nowMs: number): void {
     this.#received.push({ atMs: nowMs, bytes });

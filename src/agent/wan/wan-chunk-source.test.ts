@@ -1,6 +1,7 @@
 // Goal: the WAN chunk source fetches through the contract's agentChunk route with the agent's
 // credential, classifies answers (404, wrong size), paces the body to the cap, and in adaptive
-// mode sends delay probes only while fetching. Method: a small HTTP origin on 127.0.0.1 serving
+// mode sends delay probes while fetching, and while idle only a pair of probes each interval that
+// teaches LEDBAT the empty-queue delay without touching the rate. Method: a small HTTP origin on 127.0.0.1 serving
 // the real route paths, the real ApiClient, the system clock.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,5 +64,29 @@ describe('WAN chunk source (loopback origin)', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(healthCalls - probesAfter <= 1, 'probing stops when idle');
     source.close();
+  });
+
+  it('idle: probe pairs every interval feed the base delay only, and only in adaptive mode', async () => {
+    const before = healthCalls;
+    const plain = createWanChunkSource({ client, shaper: new WanShaper({ capBytesPerSecond: null, adaptive: false }, systemClock), clock: systemClock, idleProbeIntervalMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    plain.close();
+    assert.equal(healthCalls, before, 'no idle probes without the adaptive mode');
+
+    const shaper = new WanShaper({ capBytesPerSecond: null, adaptive: true }, systemClock, { initialRateBytesPerSecond: 300_000 });
+    const rate = shaper.rateBytesPerSecond();
+    const source = createWanChunkSource({ client, shaper, clock: systemClock, idleProbeIntervalMs: 40 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    source.close();
+    const calls = healthCalls - before;
+    assert.ok(calls >= 4 && calls % 2 === 0, `probe pairs sent while idle (${calls} requests)`);
+    const history = shaper.baseHistory();
+    assert.equal(history.length, 1, 'one minute of base-delay history');
+    assert.ok(history[0]!.minMs >= 0 && history[0]!.minMs < 50, `loopback round trip recorded (${history[0]!.minMs} ms)`);
+    assert.equal(shaper.rateBytesPerSecond(), rate, 'the rate is untouched by idle samples');
+    assert.equal(shaper.reading()?.samples, 0, 'idle samples are not transfer samples');
+    const settled = healthCalls;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(healthCalls, settled, 'closed: no more probes');
   });
 });

@@ -3,7 +3,10 @@
  * contract's typed client (src/contract/api.ts `agentChunk`, the agent's credential), the body read
  * at the pace the WanShaper allows. While fetches are in flight and the adaptive mode is on, a
  * small request (`GET /healthz`) every `probeIntervalMs` measures the path's delay for LEDBAT; the
- * time to the first byte of each chunk answer is a sample too.
+ * time to the first byte of each chunk answer is a sample too. While idle (adaptive mode, no fetch in
+ * flight), two back-to-back `GET /healthz` every `idleProbeIntervalMs` (60 s; the second one rides
+ * the warm connection, so it measures one round trip) keep LEDBAT's base-delay history current,
+ * so an agent knows the empty-queue delay before it has to fetch on a link that is by then full.
  */
 import { ApiError } from '../../contract/errors.js';
 import type { ApiClient } from '../../contract/client.js';
@@ -28,11 +31,14 @@ export function createWanChunkSource(o: {
   clock: Clock;
   timeoutMs?: number;
   probeIntervalMs?: number;
+  /** 0 = no idle probes. */
+  idleProbeIntervalMs?: number;
   counters?: Counters;
 }): WanChunkSource {
   const counters = o.counters ?? new Counters();
   const timeoutMs = o.timeoutMs ?? 120_000;
   const probeIntervalMs = o.probeIntervalMs ?? 50;
+  const idleProbeIntervalMs = o.idleProbeIntervalMs ?? 60_000;
   let active = 0;
   let probeTimer: TimerHandle | null = null;
   let probing = false;
@@ -55,6 +61,30 @@ export function createWanChunkSource(o: {
       if (!closed && active > 0 && !probeTimer) probeTimer = o.clock.setTimer(probeIntervalMs, probe);
     });
   };
+
+  let idleTimer: TimerHandle | null = null;
+  const idleProbe = async () => {
+    idleTimer = null;
+    if (closed) return;
+    if (o.shaper.ledbat && active === 0 && !probing) {
+      probing = true;
+      try {
+        await o.client.call('health', {});
+        const started = o.clock.nowMs();
+        await o.client.call('health', {});
+        if (active === 0) o.shaper.onIdleDelaySample(o.clock.nowMs() - started);
+        counters.increment('wan.idle-probes');
+      } catch {
+        counters.increment('wan.probe-errors');
+      } finally {
+        probing = false;
+        // A fetch that began meanwhile did not start its probes (one probe at a time): start them now.
+        if (!closed && active > 0 && o.shaper.ledbat && !probeTimer) probeTimer = o.clock.setTimer(0, probe);
+      }
+    }
+    if (!closed) idleTimer = o.clock.setTimer(idleProbeIntervalMs, () => void idleProbe());
+  };
+  if (idleProbeIntervalMs > 0) idleTimer = o.clock.setTimer(0, () => void idleProbe());
 
   return {
     get bytesReceived() { return bytesReceived; },
@@ -112,6 +142,7 @@ export function createWanChunkSource(o: {
     close() {
       closed = true;
       probeTimer?.cancel();
+      idleTimer?.cancel();
     },
   };
 }

@@ -120,6 +120,11 @@ export class WanShaper {
     this.#ledbat?.onDelaySample(delayMs, this.#clock.nowMs());
   }
 
+  /** A delay sample from an idle probe: base-delay history only (see LedbatController.observeIdleDelay). */
+  onIdleDelaySample(delayMs: number): void {
+    this.#ledbat?.observeIdleDelay(delayMs, this.#clock.nowMs());
+  }
+
   onLoss(): void {
     this.#ledbat?.onLoss(this.#clock.nowMs());
   }
