@@ -23,7 +23,7 @@ import { removeAllCpuAccountsSync } from './lib/cpu-account.js';
 import { killAllDaemonsSync, run } from './lib/exec.js';
 import { ensureFiles, type BenchFileName } from './lib/files.js';
 import { deleteAllNetnsSync, netPrefix } from './lib/netns.js';
-import { benchmarkSection, httpTables, machineNow, machineText, targetsTable, tftpTables, writeSection, type Machine } from './lib/report.js';
+import { benchmarkSection, httpTables, machineNow, machineText, procStatCpu, targetsTable, tftpTables, writeSection, type Machine } from './lib/report.js';
 import { verdict } from './lib/stats.js';
 import { httpPlan, runHttpBench, type HttpPlan, type HttpRowResult } from './http/http-bench.js';
 import { atftpdBinary, peerbootCliFor, peerbootTftpAvailable, tftpServers } from './tftp/servers.js';
@@ -119,6 +119,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const loadStart = loadavg();
+  const statStart = procStatCpu();
   const started = performance.now();
   await mkdir(cacheDir, { recursive: true });
   await rm(outDir, { recursive: true, force: true });
@@ -169,7 +170,7 @@ async function main(): Promise<number> {
     await rm(outDir, { recursive: true, force: true });
   }
 
-  const machine = machineNow(loadStart);
+  const machine = machineNow(loadStart, statStart);
   const result: SavedResult = { machine, plan: { tftp: tPlan, http: hPlan }, servers: servers.map((s) => s.name), peerbootReady, peerbootNote, tftp, http };
   await mkdir(join(cacheDir, 'results'), { recursive: true });
   const resultPath = join(cacheDir, 'results', `${opts.quick ? 'quick' : 'full'}-${machine.date.replace(/[:]/g, '')}.json`);

@@ -3,6 +3,7 @@
  * "Boot transfer speed" section of docs/benchmarks.md (only that section is ever rewritten;
  * other sections of the file belong to other benches).
  */
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import type { HttpRowResult } from '../http/http-bench.js';
@@ -18,10 +19,30 @@ export interface Machine {
   node: string;
   loadStart: number[];
   loadEnd: number[];
+  /** Share of all CPU time (0…1) the hypervisor gave to other guests during the run (/proc/stat steal); absent in old results. */
+  stealShare?: number;
 }
 
-export function machineNow(loadStart: number[]): Machine {
+/** The aggregate `cpu` line of /proc/stat (jiffies: user nice system idle iowait irq softirq steal …), or null. */
+export function procStatCpu(): number[] | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    return line.startsWith('cpu ') ? line.trim().split(/\s+/).slice(1, 9).map(Number) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function machineNow(loadStart: number[], statStart: number[] | null = null): Machine {
+  const statEnd = procStatCpu();
+  let stealShare: number | undefined;
+  if (statStart && statEnd) {
+    const delta = statEnd.map((v, i) => v - (statStart[i] ?? 0));
+    const total = delta.reduce((a, b) => a + b, 0);
+    if (total > 0) stealShare = (delta[7] ?? 0) / total;
+  }
   return {
+    stealShare,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     nproc: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? '?',
@@ -99,7 +120,8 @@ export function targetsTable(targets: TargetCheck[]): string {
 export function machineText(m: Machine): string {
   const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   return `${m.date}: ${m.nproc} × ${m.cpuModel}, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}. ` +
-    `Load average (1/5/15 min) ${la(m.loadStart)} at the start, ${la(m.loadEnd)} at the end.`;
+    `Load average (1/5/15 min) ${la(m.loadStart)} at the start, ${la(m.loadEnd)} at the end.` +
+    (m.stealShare !== undefined ? ` CPU time stolen by the hypervisor (other guests on the host, /proc/stat steal) during the run: ${(100 * m.stealShare).toFixed(1)} %.` : '');
 }
 
 export interface SectionInput {
@@ -128,6 +150,9 @@ export function benchmarkSection(i: SectionInput): string {
     `**Machine.** ${machineText(i.machine)}` +
       (Math.max(i.machine.loadStart[0] ?? 0, i.machine.loadEnd[0] ?? 0) > i.machine.nproc
         ? ' The load was above the core count (other work shared the CPUs during the run), so single numbers carry that noise; compare ratios within a row, and re-run on an idle machine for final figures.'
+        : '') +
+      ((i.machine.stealShare ?? 0) > 0.05
+        ? ' The hypervisor took a noticeable share of the CPUs for other guests: that slows every server alike but not evenly over time, so again compare within a row.'
         : ''),
     '',
     `**Software.** ${i.versions.join('; ')}.`,
