@@ -42,7 +42,13 @@ export async function runBranchDemo(o: BranchDemoOptions): Promise<number> {
   const narrate = (i: number, e: LogEntry) => {
     if (typeof e.agentId === 'string' && e.component === 'agent') idToIndex.set(e.agentId, i);
     if (e.msg === 'enrolled') say(`${agentName(i)} enrolled with the server (site ${String(e.siteId)})`);
-    else if (e.msg === 'package ready') say(`${agentName(i)} holds the boot toolkit (every chunk and file checked against the signed manifest)`);
+    else if (e.msg === 'package fetched') {
+      // From the package swarm (src/agent/swarm/agent-packages.ts): where this agent's copy came from.
+      const mib = (v: unknown) => (Number(v) / 1048576).toFixed(1);
+      const from = Number(e.bytesFromWan) > 0 && Number(e.bytesFromPeers) > 0 ? `${mib(e.bytesFromWan)} MiB from the server, ${mib(e.bytesFromPeers)} MiB from neighbours`
+        : Number(e.bytesFromWan) > 0 ? `${mib(e.bytesFromWan)} MiB from the server: the one copy for the branch` : `${mib(e.bytesFromPeers)} MiB from neighbours on the LAN, nothing from the server`;
+      say(`${agentName(i)} holds the boot toolkit (${from}; every chunk and file checked against the signed manifest)`);
+    }
     else if (e.msg === 'election role changed') say(`${agentName(i)} is now ${String(e.to)}: ${String(e.reason)}`);
     else if (e.msg === 'pxe responder listening') say(`${agentName(i)} answers PXE clients on the LAN now (proxyDHCP on ports 67 and 4011)`);
     else if (e.msg === 'proxyDHCP offer sent' || e.msg === 'proxyDHCP ack sent') {
