@@ -22,6 +22,7 @@ import { repoRoot } from '../../src/lab/boot-root.js';
 import { missingLabPrerequisites } from '../../src/lab/preflight.js';
 import type { LabPeer } from '../../src/lab/lab-network.js';
 import { AgentLab, agentBundleArgv, type LogEntry } from '../../src/lab/agent-branch.js';
+import { summarizeDistribution } from '../../src/cli/distribution-progress.js';
 import { enableSubnet, enrollmentToken, importProfilePackage } from '../../src/lab/control-plane-setup.js';
 
 const resultsDir = join(repoRoot(), 'test-results', 'agent');
@@ -146,6 +147,18 @@ describe('agents on one LAN: election, failover, server down, rogue detection', 
     assert.ok(fromServer <= packageBytes * 1.02, `one copy from the server, not ${(fromServer / packageBytes).toFixed(2)}`);
     assert.ok(fromPeers >= packageBytes * 1.9, `the two other agents got their copies from LAN peers (${fromPeers} bytes)`);
     for (const e of fetched) assert.equal(Number(e.bytes), packageBytes);
+    // The distribution progress `peerboot distribution` shows, from the agents' status reports.
+    let site: ReturnType<typeof summarizeDistribution>[number] | undefined;
+    for (const deadline = Date.now() + 30_000; !site; await sleep(500)) {
+      const [agents, sites, packages] = await Promise.all([
+        lab.admin.call('listAgents', { query: { limit: 100 } }), lab.admin.call('listSites', {}), lab.admin.call('listPackages', {}),
+      ]);
+      site = summarizeDistribution(agents, sites, packages, { packageId }).find((d) => d.packages.some((p) => p.agentsReady === 3));
+      assert.ok(site || Date.now() < deadline, `the server never counted three ready agents: ${JSON.stringify(summarizeDistribution(agents, sites, packages, { packageId }))}`);
+    }
+    const row = site.packages.find((p) => p.packageId === packageId)!;
+    assert.equal(row.agents, 3);
+    assert.equal(row.chunksHeld, row.chunksWanted, 'every agent holds every chunk');
   });
 
   test('the active agent dies: another answers within 3 s, and the returning one does not take over', { timeout: 180_000 }, async () => {
