@@ -38,8 +38,9 @@
  * A packet that stops after the heard list (or has a 0-length certificate) is "unsigned"; any
  * other deviation, including trailing bytes, is "malformed". Pure: no node: imports.
  */
-import { ED25519_SIGNATURE_BYTES, AGENT_CERTIFICATE_MAX_BYTES } from './agent-certificate.js';
+import { AGENT_CERTIFICATE_MAX_BYTES } from './agent-certificate.js';
 import { ByteReader, ByteWriter, WireFormatError, fromHex, toHex } from './wire-bytes.js';
+import { appendSignature, readSignedTrailer, writeCertificate } from './signed-trailer.js';
 
 export const ANNOUNCEMENT_MAGIC = Uint8Array.of(0x50, 0x42, 0x45, 0x41); // "PBEA"
 export const ANNOUNCEMENT_VERSION = 1;
@@ -138,16 +139,12 @@ export function encodeAnnouncementToSign(a: Announcement, certificate: Uint8Arra
   for (const id of a.readyPackages) w.id(id, 'readyPackages[]');
   w.u8(a.heard.length, 'heardCount');
   for (const h of a.heard) w.id(h.agentId, 'heard[].agentId').u32(h.agoMs, 'heard[].agoMs');
-  w.u16(certificate.length, 'certificateLength').bytes(certificate);
-  if (w.length + ED25519_SIGNATURE_BYTES > ANNOUNCEMENT_MAX_BYTES) {
-    throw new WireFormatError(`announcement would be ${w.length + ED25519_SIGNATURE_BYTES} bytes, more than ${ANNOUNCEMENT_MAX_BYTES}`);
-  }
-  return w.finish();
+  return writeCertificate(w, certificate, ANNOUNCEMENT_MAX_BYTES, 'announcement');
 }
 
 /** The packet on the wire: the signed bytes followed by the 64-byte signature. */
 export function encodeSignedAnnouncement(signedBytes: Uint8Array, signature: Uint8Array): Uint8Array {
-  return new ByteWriter().bytes(signedBytes).fixed(signature, ED25519_SIGNATURE_BYTES, 'signature').finish();
+  return appendSignature(signedBytes, signature);
 }
 
 /** Parses a received packet; never throws. Verifies structure only; signatures are the shell's job. */
@@ -190,15 +187,8 @@ export function decodeAnnouncement(bytes: Uint8Array): AnnouncementDecode {
     for (let i = 0; i < heardCount; i++) heard.push({ agentId: r.id('heard[].agentId'), agoMs: r.u32('heard[].agoMs') });
     if (role === 'active' && term === 0) return { ok: false, kind: 'malformed', reason: 'active claim with term 0 (terms start at 1)' };
     if ((flags & FLAG_FOLLOWING) !== 0 && heardCount === 0) return { ok: false, kind: 'malformed', reason: 'following flag without a heard entry' };
-    if (r.remaining === 0) return { ok: false, kind: 'unsigned', reason: 'no certificate or signature' };
-    const certificateLength = r.u16('certificateLength');
-    if (certificateLength === 0) return { ok: false, kind: 'unsigned', reason: 'empty certificate' };
-    if (certificateLength > AGENT_CERTIFICATE_MAX_BYTES) return { ok: false, kind: 'malformed', reason: `certificate length ${certificateLength}` };
-    const certificate = r.fixed(certificateLength, 'certificate');
-    const signedLength = r.offset;
-    if (r.remaining === 0) return { ok: false, kind: 'unsigned', reason: 'no signature' };
-    const signature = r.fixed(ED25519_SIGNATURE_BYTES, 'signature');
-    if (r.remaining !== 0) return { ok: false, kind: 'malformed', reason: `${r.remaining} trailing bytes after the signature` };
+    const trailer = readSignedTrailer(r, bytes);
+    if (!trailer.ok) return trailer;
     const announcement: Announcement = {
       agentId, siteId, subnet, incarnation, seq, timestampMs, weight, deviceClass, uptimeSeconds, role, term, activeForSeconds,
       eligible: (flags & FLAG_ELIGIBLE) !== 0,
@@ -208,7 +198,7 @@ export function decodeAnnouncement(bytes: Uint8Array): AnnouncementDecode {
       listening: (flags & FLAG_LISTENING) !== 0,
       intervalMs, readyPackages, heard,
     };
-    return { ok: true, packet: { announcement, certificate, signedBytes: bytes.slice(0, signedLength), signature } };
+    return { ok: true, packet: { announcement, certificate: trailer.certificate, signedBytes: trailer.signedBytes, signature: trailer.signature } };
   } catch (error) {
     if (error instanceof WireFormatError) return { ok: false, kind: 'malformed', reason: error.reason };
     throw error;

@@ -39,6 +39,7 @@
  */
 import { AGENT_CERTIFICATE_MAX_BYTES, ED25519_SIGNATURE_BYTES } from './agent-certificate.js';
 import { ByteReader, ByteWriter, WireFormatError, fromHex, toHex } from './wire-bytes.js';
+import { appendSignature, readSignedTrailer, writeCertificate } from './signed-trailer.js';
 
 export const CHUNK_HAVE_MAGIC = Uint8Array.of(0x50, 0x42, 0x48, 0x56); // "PBHV"
 export const CHUNK_HAVE_VERSION = 1;
@@ -141,16 +142,12 @@ export function encodeChunkHaveToSign(h: ChunkHave, certificate: Uint8Array): Ui
       .u8(p.wanInFlight.length, 'packages[].wanInFlight');
     for (const i of p.wanInFlight) w.u32(i, 'packages[].wanInFlight[]');
   }
-  w.u16(certificate.length, 'certificateLength').bytes(certificate);
-  if (w.length + ED25519_SIGNATURE_BYTES > CHUNK_HAVE_MAX_BYTES) {
-    throw new WireFormatError(`have message would be ${w.length + ED25519_SIGNATURE_BYTES} bytes, more than ${CHUNK_HAVE_MAX_BYTES}`);
-  }
-  return w.finish();
+  return writeCertificate(w, certificate, CHUNK_HAVE_MAX_BYTES, 'have message');
 }
 
 /** The datagram: signed bytes followed by the 64-byte signature. */
 export function encodeSignedChunkHave(signedBytes: Uint8Array, signature: Uint8Array): Uint8Array {
-  return new ByteWriter().bytes(signedBytes).fixed(signature, ED25519_SIGNATURE_BYTES, 'signature').finish();
+  return appendSignature(signedBytes, signature);
 }
 
 /** Bytes available for bitmaps in one message, given the fixed parts (for the sender's windowing). */
@@ -200,18 +197,11 @@ export function decodeChunkHave(bytes: Uint8Array): ChunkHaveDecode {
       if (packages.some((q) => q.packageId === packageId)) return { ok: false, kind: 'malformed', reason: `package ${packageId} listed twice` };
       packages.push(p);
     }
-    if (r.remaining === 0) return { ok: false, kind: 'unsigned', reason: 'no certificate or signature' };
-    const certificateLength = r.u16('certificateLength');
-    if (certificateLength === 0) return { ok: false, kind: 'unsigned', reason: 'empty certificate' };
-    if (certificateLength > AGENT_CERTIFICATE_MAX_BYTES) return { ok: false, kind: 'malformed', reason: `certificate length ${certificateLength}` };
-    const certificate = r.fixed(certificateLength, 'certificate');
-    const signedLength = r.offset;
-    if (r.remaining === 0) return { ok: false, kind: 'unsigned', reason: 'no signature' };
-    const signature = r.fixed(ED25519_SIGNATURE_BYTES, 'signature');
-    if (r.remaining !== 0) return { ok: false, kind: 'malformed', reason: `${r.remaining} trailing bytes after the signature` };
+    const trailer = readSignedTrailer(r, bytes);
+    if (!trailer.ok) return trailer;
     return {
       ok: true,
-      packet: { have: { agentId, siteId, chunkPort, intervalMs, weight, incarnation, seq, timestampMs, address, packages }, certificate, signedBytes: bytes.slice(0, signedLength), signature },
+      packet: { have: { agentId, siteId, chunkPort, intervalMs, weight, incarnation, seq, timestampMs, address, packages }, certificate: trailer.certificate, signedBytes: trailer.signedBytes, signature: trailer.signature },
     };
   } catch (error) {
     if (error instanceof WireFormatError) return { ok: false, kind: 'malformed', reason: error.reason };
