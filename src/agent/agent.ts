@@ -43,7 +43,8 @@ import {
   type AgentIdentity, type AgentStatePaths,
 } from './identity/agent-identity.js';
 import { PeerDirectory } from './peers/peer-directory.js';
-import { directedBroadcast, openPeerTransport } from './peers/peer-transport.js';
+import { directedBroadcast } from '../platform/broadcast-socket.js';
+import { openPeerTransport } from './peers/peer-transport.js';
 import { PolicySync, describeFetchError, type HeldPolicy } from './policy/policy-sync.js';
 import type { ProxyDhcpConfig } from './pxe/proxy-dhcp.js';
 import { startPxeResponder, type PxeResponderHandle } from './pxe/pxe-responder.js';

@@ -12,9 +12,9 @@
  *   (bad-signature) → replay guard (stale-timestamp | future-timestamp | replayed | stale-incarnation)
  *   → election.onAnnouncement.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
+import { directedBroadcast, networkOf, openBroadcastSocket } from '../../platform/broadcast-socket.js';
 import { systemClock, type Clock, type TimerHandle } from '../../platform/clock.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import { Counters } from '../../platform/counters.js';
@@ -327,70 +327,14 @@ function resolvePlacement(options: ElectionNodeOptions): NetworkPlacement {
   return { address: options.address, subnet, broadcastAddress: options.broadcastAddress ?? directedBroadcast(subnet) };
 }
 
-function ipv4ToNumber(ip: string): number {
-  return ip.split('.').reduce((acc, part) => (acc * 256 + Number(part)) >>> 0, 0);
-}
-
-function numberToIpv4(n: number): string {
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 0xff).join('.');
-}
-
-/** "10.77.0.17/24" or "10.77.0.0/24" → "10.77.0.0/24". */
-function networkOf(cidr: string): string {
-  const [ip = '0.0.0.0', len = '32'] = cidr.split('/');
-  const prefix = Number(len);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return `${numberToIpv4((ipv4ToNumber(ip) & mask) >>> 0)}/${prefix}`;
-}
-
-/** The subnet-directed broadcast (RFC 919/922): routed out of the right interface, never beyond the router. */
-function directedBroadcast(subnet: string): string {
-  const [ip = '0.0.0.0', len = '32'] = subnet.split('/');
-  const prefix = Number(len);
-  if (prefix >= 31) return '255.255.255.255';
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return numberToIpv4((ipv4ToNumber(ip) | ~mask) >>> 0);
-}
-
-/**
- * Bound to 0.0.0.0:port (a socket bound to a unicast address never sees broadcasts on Linux),
- * SO_REUSEADDR so several agents on one host (tests) all get each broadcast; sends go to the
- * subnet-directed broadcast address, which the routing table sends out of the interface.
- */
+/** The real transport: the agent's LAN broadcast socket (src/platform/broadcast-socket.ts). */
 async function openUdpTransport(placement: NetworkPlacement, port: number, onSendError: (error: Error) => void): Promise<ElectionTransport> {
-  const socket: Socket = createSocket({ type: 'udp4', reuseAddr: true });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new ElectionSetupError(`cannot bind UDP port ${port} for the election (${error.code ?? error.message}); free the port or choose another with --election-port`, 'PEERBOOT_ERR_ELECTION_NETWORK'));
+  try {
+    return await openBroadcastSocket({
+      port, broadcastAddress: placement.broadcastAddress, onSendError, errorCode: 'PEERBOOT_ERR_ELECTION_NETWORK',
+      bindError: (reason) => `cannot bind UDP port ${port} for the election (${reason}); free the port or choose another with --election-port`,
     });
-    socket.bind(port, '0.0.0.0', () => resolve());
-  });
-  socket.setBroadcast(true);
-  let handler: (bytes: Uint8Array, from: { address: string; port: number }) => void = () => {};
-  socket.on('message', (msg, rinfo) => handler(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), { address: rinfo.address, port: rinfo.port }));
-  socket.on('error', () => { /* send errors surface per send; a socket error after bind must not crash the agent */ });
-  let pending = 0;
-  let drained: (() => void) | null = null;
-  return {
-    send(bytes) {
-      pending++;
-      socket.send(bytes, port, placement.broadcastAddress, (error) => {
-        if (error) onSendError(error);
-        if (--pending === 0) drained?.();
-      });
-    },
-    onMessage(h) {
-      handler = h;
-    },
-    async close() {
-      // Let a final `leaving` announcement go out before the socket closes (bounded wait).
-      if (pending > 0) {
-        await new Promise<void>((resolve) => {
-          drained = resolve;
-          setTimeout(resolve, 200).unref();
-        });
-      }
-      await new Promise<void>((resolve) => socket.close(() => resolve()));
-    },
-  };
+  } catch (error) {
+    throw new ElectionSetupError((error as Error).message, 'PEERBOOT_ERR_ELECTION_NETWORK');
+  }
 }

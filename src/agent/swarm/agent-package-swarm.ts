@@ -20,7 +20,6 @@
  *   packages.readiness();                      // → AgentStatusReport.packages
  *   packages.readyIds();                       // → election SelfInfo.readyPackages
  */
-import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../../contract/client.js';
@@ -30,7 +29,7 @@ import { silentLogger, type Logger } from '../../platform/logger.js';
 import { CHUNK_HAVE_PORT } from '../../protocol/peer/chunk-have.js';
 import { openFsChunkStore } from '../content/fs-chunk-store.js';
 import { PackageSync } from '../content/package-sync.js';
-import { directedBroadcast } from '../peers/peer-transport.js';
+import { directedBroadcast, openBroadcastSocket } from '../../platform/broadcast-socket.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { createWanChunkSource } from '../wan/wan-chunk-source.js';
 import type { LedbatConfig } from '../wan/ledbat.js';
@@ -88,26 +87,12 @@ export interface AgentPackageSwarm {
   close(): Promise<void>;
 }
 
-/** A UDP socket for have messages: bound to 0.0.0.0:port (broadcasts are only seen there), sending to the LAN's directed broadcast. */
+/** The LAN broadcast socket (src/platform/broadcast-socket.ts) on the have port. */
 export async function openHaveTransport(o: { port: number; broadcastAddress: string; onSendError?: (e: Error) => void }): Promise<HaveTransport> {
-  const socket = createSocket({ type: 'udp4', reuseAddr: true });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      reject(Object.assign(new Error(`cannot bind UDP port ${o.port} for have messages (${error.code ?? error.message}); free the port or choose another with --have-port (the same on every agent)`), { code: 'PEERBOOT_ERR_HAVE_PORT' }));
-    });
-    socket.bind(o.port, '0.0.0.0', () => resolve());
+  return openBroadcastSocket({
+    port: o.port, broadcastAddress: o.broadcastAddress, ...(o.onSendError ? { onSendError: o.onSendError } : {}), errorCode: 'PEERBOOT_ERR_HAVE_PORT',
+    bindError: (reason) => `cannot bind UDP port ${o.port} for have messages (${reason}); free the port or choose another with --have-port (the same on every agent)`,
   });
-  socket.setBroadcast(true);
-  let handler: (bytes: Uint8Array, from: { address: string; port: number }) => void = () => {};
-  socket.on('message', (msg, rinfo) => handler(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), { address: rinfo.address, port: rinfo.port }));
-  socket.on('error', () => { /* send errors are reported per send */ });
-  return {
-    send(bytes) {
-      socket.send(bytes, o.port, o.broadcastAddress, (error) => { if (error) o.onSendError?.(error); });
-    },
-    onMessage(h) { handler = h; },
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
-  };
 }
 
 export async function startAgentPackageSwarm(o: AgentPackageSwarmOptions): Promise<AgentPackageSwarm> {
