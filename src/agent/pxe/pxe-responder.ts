@@ -81,7 +81,8 @@ export interface PxeResponderHandle {
   close(): Promise<void>;
 }
 
-function bindSocket(socket: Socket, address: string, port: number): Promise<void> {
+/** Binds without SO_EXCLUSIVEADDRUSE; resolves once listening, rejects with the bind error. */
+export function bindSocket(socket: Socket, address: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => { socket.off('listening', onListening); reject(err); };
     const onListening = () => { socket.off('error', onError); resolve(); };
@@ -91,7 +92,8 @@ function bindSocket(socket: Socket, address: string, port: number): Promise<void
   });
 }
 
-function closeSocket(socket: Socket): Promise<void> {
+/** Closes, never rejects (a socket already closed counts as closed). */
+export function closeSocket(socket: Socket): Promise<void> {
   return new Promise((resolve) => {
     try { socket.close(() => resolve()); } catch { resolve(); }
   });

@@ -21,7 +21,7 @@ import { findInterfaceIpv4, type InterfaceLister } from '../../platform/network-
 import { getMessageType, getStringOption } from '../../protocol/dhcp/options.js';
 import { BOOTREPLY, BOOTREQUEST, decodeDhcpPacket, encodeDhcpPacket, MalformedPacketError, type DhcpPacket } from '../../protocol/dhcp/packet.js';
 import { decideProxyDhcp, type ProxyDhcpConfig } from './proxy-dhcp.js';
-import { describeBindError } from './pxe-responder.js';
+import { bindSocket, closeSocket, describeBindError } from './pxe-responder.js';
 import { ReplyRateLimiter } from './reply-rate-limit.js';
 import { ShadowGate } from './shadow-gate.js';
 
@@ -55,22 +55,6 @@ const hexXid = (xid: number) => `0x${xid.toString(16).padStart(8, '0')}`;
 /** A proxy offer: BOOTREPLY, DHCPOFFER, yiaddr 0.0.0.0, option 60 "PXEClient" (PXE spec §2.2.2). */
 export function isProxyOffer(p: DhcpPacket): boolean {
   return p.op === BOOTREPLY && getMessageType(p) === DHCPOFFER && p.yourAddr === '0.0.0.0' && (getStringOption(p, 60) ?? '').startsWith('PXEClient');
-}
-
-function bindSocket(socket: Socket, address: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => { socket.off('listening', onListening); reject(err); };
-    const onListening = () => { socket.off('error', onError); resolve(); };
-    socket.once('error', onError);
-    socket.once('listening', onListening);
-    socket.bind({ address, port, exclusive: false });
-  });
-}
-
-function closeSocket(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try { socket.close(() => resolve()); } catch { resolve(); }
-  });
 }
 
 export async function startShadowResponder(options: ShadowResponderOptions): Promise<ShadowResponderHandle> {
