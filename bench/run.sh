@@ -3,6 +3,7 @@
 #   bash bench/run.sh            full run (about 15-20 minutes), rewrites the "Boot transfer speed"
 #                                section of docs/benchmarks.md
 #   bash bench/run.sh --quick    smoke test: small files, one round, no docs
+# Exit status: 0 unless peerboot itself failed a download (anchors' failures are reported, not fatal).
 # Other flags go to bench/run.ts (--servers a,b  --no-http  --no-tftp  --no-docs  --json FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
