@@ -6,6 +6,7 @@
  * SO_REUSEADDR lets several agents on one host (tests, labs) all receive each datagram.
  */
 import { createSocket } from 'node:dgram';
+import { ipv4ToNumber, numberToIpv4 } from './network-interfaces.js';
 
 export type DatagramHandler = (bytes: Uint8Array, from: { address: string; port: number }) => void;
 
@@ -22,14 +23,6 @@ export class BroadcastBindError extends Error {
     super(message);
     this.name = 'BroadcastBindError';
   }
-}
-
-function ipv4ToNumber(ip: string): number {
-  return ip.split('.').reduce((acc, part) => (acc * 256 + Number(part)) >>> 0, 0);
-}
-
-function numberToIpv4(n: number): string {
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 0xff).join('.');
 }
 
 function maskOf(prefix: number): number {

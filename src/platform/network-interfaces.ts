@@ -25,11 +25,13 @@ export class InterfaceError extends Error {
   }
 }
 
-function ipv4ToNumber(ip: string): number {
+/** Dotted IPv4 → unsigned 32-bit number. */
+export function ipv4ToNumber(ip: string): number {
   return ip.split('.').reduce((acc, part) => (acc * 256 + Number(part)) >>> 0, 0);
 }
 
-function numberToIpv4(n: number): string {
+/** Unsigned 32-bit number → dotted IPv4. */
+export function numberToIpv4(n: number): string {
   return [24, 16, 8, 0].map((shift) => (n >>> shift) & 0xff).join('.');
 }
 
