@@ -99,6 +99,22 @@ export function closeSocket(socket: Socket): Promise<void> {
   });
 }
 
+/**
+ * The binder a responder uses for its sockets: each socket is recorded in `opened` before it is
+ * bound (so a failure part-way can close them all), and a bind error becomes the coded one-line
+ * message naming the fix.
+ */
+export function socketBinder(opened: Socket[], interfaceName: string): (socket: Socket, address: string, port: number) => Promise<void> {
+  return async (socket, address, port) => {
+    opened.push(socket);
+    try {
+      await bindSocket(socket, address, port);
+    } catch (err) {
+      throw describeBindError(err as NodeJS.ErrnoException, { address, port, interfaceName });
+    }
+  };
+}
+
 /** Fails with EADDRINUSE when anything (even with SO_REUSEADDR) holds `address:port` (§8.3: don't share silently). */
 async function probeExclusive(address: string, port: number): Promise<void> {
   const probe = createSocket({ type: 'udp4', reuseAddr: false });
@@ -123,14 +139,7 @@ export async function startPxeResponder(options: PxeResponderOptions): Promise<P
   const serverIp = iface.address;
 
   const sockets: Socket[] = [];
-  const bind = async (socket: Socket, address: string, port: number) => {
-    sockets.push(socket);
-    try {
-      await bindSocket(socket, address, port);
-    } catch (err) {
-      throw describeBindError(err as NodeJS.ErrnoException, { address, port, interfaceName });
-    }
-  };
+  const bind = socketBinder(sockets, interfaceName);
 
   const replyLimiter = new ReplyRateLimiter(options.rateLimits);
   // Log lines about ignored PXE clients are limited the same way, so a flood cannot fill the disk.

@@ -18,15 +18,12 @@ import { systemClock, type Clock } from '../../platform/clock.js';
 import { Counters } from '../../platform/counters.js';
 import type { Logger } from '../../platform/logger.js';
 import { findInterfaceIpv4, type InterfaceLister } from '../../platform/network-interfaces.js';
-import { getMessageType, getStringOption } from '../../protocol/dhcp/options.js';
+import { DhcpMessageType, getMessageType, getStringOption } from '../../protocol/dhcp/options.js';
 import { BOOTREPLY, BOOTREQUEST, decodeDhcpPacket, encodeDhcpPacket, MalformedPacketError, type DhcpPacket } from '../../protocol/dhcp/packet.js';
 import { decideProxyDhcp, type ProxyDhcpConfig } from './proxy-dhcp.js';
-import { bindSocket, closeSocket, describeBindError } from './pxe-responder.js';
+import { closeSocket, socketBinder } from './pxe-responder.js';
 import { ReplyRateLimiter } from './reply-rate-limit.js';
 import { ShadowGate } from './shadow-gate.js';
-
-const DHCPDISCOVER = 1;
-const DHCPOFFER = 2;
 
 export interface ShadowResponderOptions {
   interfaceName: string;
@@ -54,7 +51,7 @@ const hexXid = (xid: number) => `0x${xid.toString(16).padStart(8, '0')}`;
 
 /** A proxy offer: BOOTREPLY, DHCPOFFER, yiaddr 0.0.0.0, option 60 "PXEClient" (PXE spec §2.2.2). */
 export function isProxyOffer(p: DhcpPacket): boolean {
-  return p.op === BOOTREPLY && getMessageType(p) === DHCPOFFER && p.yourAddr === '0.0.0.0' && (getStringOption(p, 60) ?? '').startsWith('PXEClient');
+  return p.op === BOOTREPLY && getMessageType(p) === DhcpMessageType.offer && p.yourAddr === '0.0.0.0' && (getStringOption(p, 60) ?? '').startsWith('PXEClient');
 }
 
 export async function startShadowResponder(options: ShadowResponderOptions): Promise<ShadowResponderHandle> {
@@ -70,14 +67,7 @@ export async function startShadowResponder(options: ShadowResponderOptions): Pro
   let closed = false;
 
   const sockets: Socket[] = [];
-  const bind = async (socket: Socket, address: string, port: number) => {
-    sockets.push(socket);
-    try {
-      await bindSocket(socket, address, port);
-    } catch (err) {
-      throw describeBindError(err as NodeJS.ErrnoException, { address, port, interfaceName });
-    }
-  };
+  const bind = socketBinder(sockets, interfaceName);
   const wildcard = createSocket({ type: 'udp4', reuseAddr: true });
   const local = createSocket({ type: 'udp4', reuseAddr: true });
   const watch = createSocket({ type: 'udp4', reuseAddr: true });
@@ -143,7 +133,7 @@ export async function startShadowResponder(options: ShadowResponderOptions): Pro
   const onDhcp = (msg: Buffer, rinfo: RemoteInfo) => {
     if (closed) return;
     const request = decode(msg, rinfo, 'port 67');
-    if (!request || request.op !== BOOTREQUEST || getMessageType(request) !== DHCPDISCOVER) return;
+    if (!request || request.op !== BOOTREQUEST || getMessageType(request) !== DhcpMessageType.discover) return;
     if (!(getStringOption(request, 60) ?? '').startsWith('PXEClient')) return; // not a PXE client: never ours
     counters.increment('dhcp_shadow_discovers_total');
     const accepted = gate.discover(request.xid, (v) => {
