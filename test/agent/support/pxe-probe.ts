@@ -10,8 +10,8 @@
  * responder's per-MAC reply limit (4 per 10 s, §7.3) never hides an answer.
  * Two sockets, as the responder does (§8.1): 0.0.0.0:68 receives the broadcast replies, SRC:68 sends.
  */
-import { createSocket } from 'node:dgram';
 import { getServerIdentifier, getStringOption } from '../../../src/protocol/dhcp/options.js';
+import { openDhcpClientSockets } from './dhcp-client-sockets.js';
 import { decodeDhcpPacket, encodeDhcpPacket } from '../../../src/protocol/dhcp/packet.js';
 import { encodeClientMachineId } from '../../../src/protocol/dhcp/pxe.js';
 
@@ -27,13 +27,7 @@ const nextMac = (): number[] => {
   return [0x52, 0x54, 0, 0x78, n >> 8, n & 0xff];
 };
 
-const rx = createSocket({ type: 'udp4', reuseAddr: true });
-const tx = createSocket({ type: 'udp4', reuseAddr: true });
-await new Promise<void>((r) => rx.bind(68, '0.0.0.0', r));
-await new Promise<void>((r) => tx.bind(68, src, r));
-tx.setBroadcast(true);
-
-rx.on('message', (msg, rinfo) => {
+const { tx } = await openDhcpClientSockets(src, (msg, rinfo) => {
   try {
     const p = decodeDhcpPacket(msg);
     if (p.op !== 2 || getStringOption(p, 60) === undefined) return;

@@ -8,11 +8,11 @@
  *   {"t": <epoch ms>, "from": "<ip>", "xid": n, "file": "…"} per proxy offer heard on port 68
  * Prints {"ready": true} once its sockets are bound. Usage: node --import tsx rom-discover.ts SRC_IP
  */
-import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getStringOption } from '../../../src/protocol/dhcp/options.js';
+import { openDhcpClientSockets } from './dhcp-client-sockets.js';
 import { decodeDhcpPacket } from '../../../src/protocol/dhcp/packet.js';
 import { udpDatagrams } from '../../../src/testkit/pcap.js';
 
@@ -23,13 +23,7 @@ if (!first) throw new Error('no DISCOVER in seabios-ipxe-rom.pcap');
 const template = Buffer.from(first.payload);
 const MAC = Buffer.from([0x52, 0x54, 0x00, 0x77, 0x00, 0x01]);
 
-const rx = createSocket({ type: 'udp4', reuseAddr: true });
-const tx = createSocket({ type: 'udp4', reuseAddr: true });
-await new Promise<void>((r) => rx.bind(68, '0.0.0.0', r));
-await new Promise<void>((r) => tx.bind(68, src, r));
-tx.setBroadcast(true);
-
-rx.on('message', (msg, rinfo) => {
+const { tx } = await openDhcpClientSockets(src, (msg, rinfo) => {
   try {
     const p = decodeDhcpPacket(msg);
     if (p.op !== 2 || !(getStringOption(p, 60) ?? '').startsWith('PXEClient') || p.yourAddr !== '0.0.0.0') return;
