@@ -193,22 +193,26 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   const lastIgnoredReport = new Map<string, number>();
   const loadBook = new LoadBook();
 
+  // The weight this machine ranks with when it serves (the election uses 0 while it cannot); the
+  // package swarm ranks its site's WAN fetcher by it too.
+  const configuredWeight = resolveWeight(deps.deviceClass, config.weight ?? undefined);
   const decider = new BootDecider({ clock, counters, logger: deps.logger.child({ component: 'decision' }) });
   // Packages: from LAN peers first, one WAN copy per site (swarm/agent-packages.ts).
   const packages = new AgentPackages({
     dataDir: paths.dataDir, bootRoot: paths.bootRoot, packageStateDir: paths.packageState,
     agentId: identity.agentId, privateKeyPem: key.privateKeyPem, serverPublicKey: identity.policyPublicKey, server: client,
     lan: { address: network.address, subnet: network.subnet, havePort: config.havePort, chunkPort: config.chunkPort },
-    peers: config.peerPackages, weight: () => resolveWeight(deps.deviceClass, config.weight ?? undefined),
+    peers: config.peerPackages, weight: () => configuredWeight,
     clock, logger: deps.logger, counters,
     onChange: () => { recompile(); status.nudge(); reconcile(); },
     onEvent: (e) => report({ kind: e.kind, reason: e.reason.slice(0, 255) }),
   });
+  if (certificate) packages.setCertificate(certificate);
 
   const isResponder = () => held !== null && held.policy.role === 'responder' && held.policy.settings.enabled;
   const weight = () => {
     if (!isResponder() || recentFailure(bootServersFailed) || recentFailure(pxeFailed)) return 0;
-    return resolveWeight(deps.deviceClass, config.weight ?? undefined);
+    return configuredWeight;
   };
 
   const recompile = () => {
@@ -341,7 +345,6 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
 
   const ensureElection = async () => {
     if (!certificate) return;
-    packages.setCertificate(certificate);
     const facts = certificateFacts(certificate);
     if (!facts) {
       log.warn('stored agent certificate is unreadable; waiting for a fresh one from the server');
@@ -414,6 +417,10 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     }).catch((err: unknown) => log.error('reconcile failed', { error: (err as Error).stack ?? String(err) }));
   };
 
+  /** Our address for ourselves, a peer's from the directory of verified announcements. */
+  const addressOfAgent = (agentId: string | null): string | null =>
+    agentId === null ? null : agentId === identity.agentId ? network.address : directory?.addressOf(agentId) ?? null;
+
   // ---- peers: candidates for load spreading, script fallbacks, who may answer PXE -------------
   const refreshPeers = () => {
     const now = clock.nowMs();
@@ -429,7 +436,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       next.push({ agentId: p.agentId, address, isSelf: false, readyPackages: p.readyPackages, load: loadBook.count(p.agentId, now) });
     }
     candidates = next;
-    const activeAddress = view?.active === identity.agentId ? network.address : view?.active ? directory?.addressOf(view.active) ?? null : null;
+    const activeAddress = addressOfAgent(view?.active ?? null);
     if (activeAddress) recentlyElected.set(activeAddress, now);
     for (const [addr, at] of recentlyElected) if (now - at > 5000) recentlyElected.delete(addr);
     refreshScripts();
@@ -471,6 +478,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   const onStatus = (r: AgentStatusResult) => {
     if (r.agentCertificate && r.agentCertificate !== certificate) {
       certificate = r.agentCertificate;
+      packages.setCertificate(certificate);
       try {
         saveCertificate(paths.certificate, certificate);
       } catch (err) {
@@ -519,10 +527,10 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
           if (!election || electionStartedAt === null || clock.nowMs() - electionStartedAt < 5000) return null;
           const view = election.view();
           const elected = new Set(recentlyElected.keys());
-          const active = view.active === identity.agentId ? network.address : view.active ? directory?.addressOf(view.active) : null;
+          const active = addressOfAgent(view.active);
           if (active) elected.add(active);
           // The standby's shadow answers what the active leaves unanswered.
-          const standby = view.standby === identity.agentId ? network.address : view.standby ? directory?.addressOf(view.standby) : null;
+          const standby = addressOfAgent(view.standby);
           if (standby) elected.add(standby);
           return {
             elected,
