@@ -202,7 +202,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     dataDir: paths.dataDir, bootRoot: paths.bootRoot, packageStateDir: paths.packageState,
     agentId: identity.agentId, privateKeyPem: key.privateKeyPem, serverPublicKey: identity.policyPublicKey, server: client,
     lan: { address: network.address, subnet: network.subnet, havePort: config.havePort, chunkPort: config.chunkPort },
-    peers: config.peerPackages, weight: () => configuredWeight,
+    peers: config.peerPackages, weight: configuredWeight,
     clock, logger: deps.logger, counters,
     onChange: () => { recompile(); status.nudge(); reconcile(); },
     onEvent: (e) => report({ kind: e.kind, reason: e.reason.slice(0, 255) }),

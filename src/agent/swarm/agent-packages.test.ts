@@ -48,7 +48,7 @@ function harness(o: { failStarts?: number } = {}) {
     dataDir: dir, bootRoot: join(dir, 'boot'), packageStateDir: join(dir, 'state'), agentId: 'agent-1',
     privateKeyPem: agentKey.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     serverPublicKey: server.publicKey.export({ format: 'jwk' }).x as string, server: api,
-    lan: { address: '127.0.0.1', subnet: '127.0.0.0/8', havePort: 4016, chunkPort: 4017 }, peers: true, weight: () => 300,
+    lan: { address: '127.0.0.1', subnet: '127.0.0.0/8', havePort: 4016, chunkPort: 4017 }, peers: true, weight: 300,
     clock, logger: silentLogger, counters: new Counters(), onChange: () => { changes++; }, onEvent: (e) => events.push(e),
     startSwarm: async (options) => {
       if (failures > 0) {

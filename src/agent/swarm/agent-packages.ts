@@ -17,6 +17,7 @@ import type { Clock, TimerHandle } from '../../platform/clock.js';
 import type { Counters } from '../../platform/counters.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ApiClient } from '../../contract/client.js';
+import { defaultSiteWan } from '../../contract/schemas.js';
 import { decodeAgentCertificate } from '../../protocol/peer/agent-certificate.js';
 import { PackageSync, type PackageReadiness } from '../content/package-sync.js';
 import type { WanPolicy } from '../wan/wan-shaper.js';
@@ -40,7 +41,8 @@ export interface AgentPackagesOptions {
   lan: { address: string; subnet: string; havePort: number; chunkPort: number };
   /** false: fetch from the server only (no have messages, no chunk server). */
   peers: boolean;
-  weight: () => number;
+  /** This agent's configured election weight: it also ranks the site's WAN fetcher. */
+  weight: number;
   clock: Clock;
   logger: Logger;
   counters: Counters;
@@ -53,7 +55,6 @@ export interface AgentPackagesOptions {
 interface Running {
   swarm: AgentPackageSwarm;
   siteId: string;
-  certificate: string;
 }
 
 const RETRY_MS = 60_000;
@@ -63,7 +64,7 @@ export class AgentPackages {
   readonly #log: Logger;
   #wanted: SignedManifest[] = [];
   /** Until a policy says otherwise: the sites' default (no cap, adaptive: business traffic first). */
-  #wan: WanPolicy = { capBytesPerSecond: null, adaptive: true };
+  #wan: WanPolicy = { ...defaultSiteWan };
   #certificate: string | null = null;
   #running: Running | null = null;
   #serverOnly: PackageSync | null = null;
@@ -120,7 +121,6 @@ export class AgentPackages {
     const siteId = decoded.certificate.siteId;
     if (this.#running && this.#running.siteId === siteId) {
       this.#running.swarm.setCertificate(bytes);
-      this.#running.certificate = certificate;
       return;
     }
     if (this.#running) {
@@ -136,14 +136,14 @@ export class AgentPackages {
         identity: { agentId: this.#o.agentId, siteId, privateKey: this.#o.privateKeyPem, certificate: bytes },
         serverPublicKey: this.#o.serverPublicKey, server: this.#o.server,
         lan: { address: this.#o.lan.address, subnet: this.#o.lan.subnet, havePort: this.#o.lan.havePort, chunkPort: this.#o.lan.chunkPort },
-        wan: this.#wan, weight: this.#o.weight(), clock: this.#o.clock, logger: this.#o.logger, counters: this.#o.counters,
+        wan: this.#wan, weight: this.#o.weight, clock: this.#o.clock, logger: this.#o.logger, counters: this.#o.counters,
         onChange: () => this.#changed(),
       });
       if (this.#stopped) {
         await swarm.close();
         return;
       }
-      this.#running = { swarm, siteId, certificate };
+      this.#running = { swarm, siteId };
       if (this.#serverOnly) {
         this.#log.info('package swarm up: peers first from now on');
         this.#serverOnly.stop();
@@ -172,11 +172,6 @@ export class AgentPackages {
       onChange: () => this.#changed(),
     });
     this.#serverOnly.setWanted(this.#wanted.map((m) => m.manifest));
-  }
-
-  /** The election weight changed (it also ranks the site's WAN fetcher). */
-  setWeight(weight: number): void {
-    this.#running?.swarm.setWeight(weight);
   }
 
   #changed(): void {
