@@ -45,14 +45,20 @@ export function createWanChunkSource(o: {
   let closed = false;
   let bytesReceived = 0;
 
+  /** One `GET /healthz`, resolving to its round trip in ms. */
+  const timedHealth = async (): Promise<number> => {
+    const started = o.clock.nowMs();
+    await o.client.call('health', {});
+    return o.clock.nowMs() - started;
+  };
+
   const probe = () => {
     probeTimer = null;
     if (closed || active === 0 || probing) return;
     probing = true;
-    const started = o.clock.nowMs();
-    o.client.call('health', {}).then(
-      () => {
-        o.shaper.onDelaySample(o.clock.nowMs() - started);
+    timedHealth().then(
+      (ms) => {
+        o.shaper.onDelaySample(ms);
         counters.increment('wan.probes');
       },
       () => counters.increment('wan.probe-errors'),
@@ -69,10 +75,9 @@ export function createWanChunkSource(o: {
     if (o.shaper.ledbat && active === 0 && !probing) {
       probing = true;
       try {
-        await o.client.call('health', {});
-        const started = o.clock.nowMs();
-        await o.client.call('health', {});
-        if (active === 0) o.shaper.onIdleDelaySample(o.clock.nowMs() - started);
+        await timedHealth();
+        const ms = await timedHealth();
+        if (active === 0) o.shaper.onIdleDelaySample(ms);
         counters.increment('wan.idle-probes');
       } catch {
         counters.increment('wan.probe-errors');
