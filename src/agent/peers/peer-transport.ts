@@ -6,7 +6,6 @@
 import type { ElectionTransport } from '../election/election-node.js';
 import { openBroadcastSocket } from '../../platform/broadcast-socket.js';
 
-
 export async function openPeerTransport(o: {
   port: number;
   broadcastAddress: string;
