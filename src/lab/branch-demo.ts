@@ -80,7 +80,7 @@ export async function runBranchDemo(o: BranchDemoOptions): Promise<number> {
 
     const toolkit = join(workDir, 'toolkit');
     const files = buildBootRoot({ dir: toolkit });
-    const cmdline = 'console=ttyS0 loglevel=4 panic=-1 initrd=initrd.gz peerboot.arch=${platform} peerboot.via=${filename} BOOTIF=01-${net0/mac:hexhyp}';
+    const cmdline = 'console=ttyS0 loglevel=4 panic=-1 peerboot.arch=${platform} peerboot.via=${filename} BOOTIF=01-${net0/mac:hexhyp}';
     const pkg = await importProfilePackage(branch.admin, { name: 'branch-linux', kind: 'linux', kernel: files.kernel, initrd: [files.initrd], cmdline }, {
       [files.bios]: readFileSync(join(toolkit, files.bios)),
       [files.uefi]: readFileSync(join(toolkit, files.uefi)),

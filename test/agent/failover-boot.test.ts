@@ -137,7 +137,8 @@ describe('firmware boots through the agents while the active one dies', { skip }
     await lab.startServer();
     const initrdPath = join(workDir, 'initrd.gz');
     buildInitramfs(initrdPath);
-    const cmdline = 'console=ttyS0 loglevel=4 panic=-1 initrd=initrd.gz peerboot.arch=${platform} peerboot.via=${filename} BOOTIF=01-${net0/mac:hexhyp}';
+    // No initrd= here: the agent's generated script must name the initrd for OVMF's EFI stub itself.
+    const cmdline = 'console=ttyS0 loglevel=4 panic=-1 peerboot.arch=${platform} peerboot.via=${filename} BOOTIF=01-${net0/mac:hexhyp}';
     const pkg = await importProfilePackage(lab.admin, { name: 'lab-linux', kind: 'linux', kernel: 'vmlinuz', initrd: ['initrd.gz'], cmdline }, {
       'undionly.kpxe': readFileSync('/usr/lib/ipxe/undionly.kpxe'),
       'ipxe.efi': readFileSync('/usr/lib/ipxe/ipxe.efi'),

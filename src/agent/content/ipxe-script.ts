@@ -8,6 +8,13 @@
  *   same files by absolute URL: if the serving peer dies after the script and before or during the
  *   kernel download, iPXE's `||` moves on to the next peer and the machine still boots
  *   (issue 4 item 8, "killed between the NBP and the kernel download").
+ * - Every initrd is registered under an explicit name (`initrd --name`), and the kernel command line
+ *   names each one with `initrd=NAME` unless the profile's own command line already says `initrd=`.
+ *   On BIOS, iPXE's bzImage loader places every registered initrd itself and the kernel ignores the
+ *   argument. On UEFI, the iPXE that Debian 12 ships (1.21.1, from before the LoadFile2 initrd
+ *   protocol) hands initrds to the kernel's EFI stub only through its virtual file system: the stub
+ *   loads the files that `initrd=` names, and without one the kernel panics "VFS: Unable to mount root
+ *   fs" (docs/protocol-notes.md, "Linux initrds on UEFI").
  * Pure: the caller writes the file (and rewrites it when the set of ready peers changes).
  */
 import type { PolicyProfile } from '../../contract/policy.js';
@@ -23,6 +30,22 @@ function safePath(path: string): string {
   return path.split('/').map((p) => encodeURIComponent(p)).join('/');
 }
 
+/**
+ * The image names the initrds are registered under: each file's base name, made safe for a command
+ * line (no spaces or shell-like characters), and made unique by an index prefix where two collide.
+ */
+export function initrdImageNames(initrds: readonly string[]): string[] {
+  const base = initrds.map((path) => (path.split('/').pop() ?? path).replace(/[^A-Za-z0-9._-]/g, '_') || 'initrd');
+  return base.map((name, i) => (base.indexOf(name) === i && base.lastIndexOf(name) === i ? name : `${i}-${name}`));
+}
+
+/** The kernel command line: the profile's, plus `initrd=NAME` for each initrd unless it names its own. */
+export function kernelCommandLine(cmdline: string, initrdNames: readonly string[]): string {
+  const namesItsOwn = cmdline.split(/\s+/).some((arg) => arg.startsWith('initrd='));
+  const args = namesItsOwn ? [cmdline] : [cmdline, ...initrdNames.map((name) => `initrd=${name}`)];
+  return args.map((a) => a.trim()).filter((a) => a.length > 0).join(' ');
+}
+
 /** The script for a profile whose files live in package `packageId`; null when the profile has none. */
 export function profileIpxeScript(profile: PolicyProfile, packageId: string, fallbacks: readonly ScriptPeer[] = []): string | null {
   if (profile.ipxeScript && profile.ipxeScript.trim().length > 0) {
@@ -31,10 +54,12 @@ export function profileIpxeScript(profile: PolicyProfile, packageId: string, fal
   if (profile.kind !== 'linux' || !profile.kernel) return null;
   const kernel = `/${safePath(packageFilePath(packageId, profile.kernel))}`;
   const initrds = profile.initrd.map((i) => `/${safePath(packageFilePath(packageId, i))}`);
+  const names = initrdImageNames(profile.initrd);
+  const cmdline = kernelCommandLine(profile.cmdline, names);
   const attempt = (base: string, label: string, next: string) => [
     `:${label}`,
-    `kernel ${base}${kernel} ${profile.cmdline} || goto ${next}`.replace(/ +\|\|/, ' ||'),
-    ...initrds.map((i) => `initrd ${base}${i} || goto ${next}`),
+    `kernel ${base}${kernel} ${cmdline} || goto ${next}`.replace(/ +\|\|/, ' ||'),
+    ...initrds.map((i, n) => `initrd --name ${names[n]} ${base}${i} || goto ${next}`),
     `boot || goto ${next}`,
   ];
   const lines = [
