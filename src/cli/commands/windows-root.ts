@@ -33,7 +33,7 @@ programs ask for under --out, writes a BCD store per firmware (BIOS \\Boot\\BCD,
   --tftp-windowsize N  BCD ramdisktftpwindowsize (RFC 7440 window; 1-65535)
   --boot-managers LIST UEFI boot managers to import, the first being the default NBP: pca2011
                        (bootmgfw.efi, Microsoft Windows Production PCA 2011) and/or ca2023
-                       (EFI_EX\bootmgfw_EX.efi, Windows UEFI CA 2023); default pca2011
+                       (EFI_EX\\bootmgfw_EX.efi, Windows UEFI CA 2023); default pca2011
   --no-signature-check do not check which CA signed the boot managers (placeholder files in labs)
   --wimboot FILE       fast lane: copy this wimboot (not in Debian; from ipxe.org) into the root
                        and write wimboot.ipxe, an iPXE script that boots WinPE through wimboot
