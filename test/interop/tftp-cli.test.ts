@@ -148,7 +148,8 @@ test('--max-per-client sets the per-address cap, and the busy line names it', as
       replies.push((await c.next(5000))?.packet);
     }
     assert.deepEqual(replies.map((p) => p?.op), ['optionAck', 'optionAck', 'error']);
-    assert.deepEqual(replies[2], { op: 'error', code: 0, message: 'Server busy, try again later' });
+    // The refusal a TFTP client prints names the limit and the flag that raises it.
+    assert.deepEqual(replies[2], { op: 'error', code: 0, message: 'Server busy: 2 transfers from your address (per-client limit, --max-per-client), try again later' });
     const busy = lines.find((l) => l.msg === 'tftp transfer' && l.outcome === 'busy');
     assert.match(String(busy?.detail), /per-client cap reached: 2 transfers from 127\.0\.0\.1 .*--max-per-client/);
   } finally {

@@ -189,7 +189,7 @@ test('EDK2 tsize probe: OACK, ERROR 8, then the real download from a new port', 
   });
 });
 
-test('sessions are bounded: over the limit a client gets ERROR 0 "server busy"; the log names the cap', async () => {
+test('sessions are bounded: over the limit a client gets ERROR 0 "server busy"; the error and the log name the cap', async () => {
   await withServer({ maxSessions: 1 }, async (server, log) => {
     const first = await TestTftpClient.open(ADDRESS);
     first.send({ op: 'readRequest', filename: 'text.txt', mode: 'octet', options: opts({ tsize: '0' }) }, server.port, ADDRESS);
@@ -198,7 +198,7 @@ test('sessions are bounded: over the limit a client gets ERROR 0 "server busy"; 
     const second = await TestTftpClient.open(ADDRESS);
     second.send({ op: 'readRequest', filename: 'text.txt', mode: 'octet', options: new Map() }, server.port, ADDRESS);
     const r = await second.next();
-    assert.deepEqual(r?.packet, { op: 'error', code: 0, message: 'Server busy, try again later' });
+    assert.deepEqual(r?.packet, { op: 'error', code: 0, message: 'Server busy: 1 transfers running (server limit), try again later' });
     assert.match(String(transferLines(log).find((l) => l.outcome === 'busy')?.detail), /server cap reached: 1 transfers running/);
     first.close();
     second.close();
@@ -209,7 +209,7 @@ test('sessions are bounded: over the limit a client gets ERROR 0 "server busy"; 
     assert.equal((await first.next())?.packet.op, 'optionAck');
     const second = await TestTftpClient.open(ADDRESS);
     second.send({ op: 'readRequest', filename: 'text.txt', mode: 'octet', options: new Map() }, server.port, ADDRESS);
-    assert.deepEqual((await second.next())?.packet, { op: 'error', code: 0, message: 'Server busy, try again later' });
+    assert.deepEqual((await second.next())?.packet, { op: 'error', code: 0, message: 'Server busy: 1 transfers from your address (per-client limit, --max-per-client), try again later' });
     // A third machine with its own address is not held back by the first one's cap.
     const other = await TestTftpClient.open('127.0.0.3');
     other.send({ op: 'readRequest', filename: 'text.txt', mode: 'octet', options: opts({ tsize: '0' }) }, server.port, ADDRESS);

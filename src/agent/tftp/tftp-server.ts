@@ -332,11 +332,16 @@ class TftpServer implements TftpServerHandle {
     const maxPerClient = this.options.maxSessionsPerClient ?? 16;
     const clientCount = this.#perClient.get(rinfo.address) ?? 0;
     if (this.#sessions.size >= maxSessions || clientCount >= maxPerClient) {
-      // Name the cap that was hit, so an operator behind NAT knows which knob to turn.
-      const why = this.#sessions.size >= maxSessions
+      // Name the cap that was hit, in the log and in the ERROR the client prints, so an operator
+      // behind NAT knows which knob to turn.
+      const serverCap = this.#sessions.size >= maxSessions;
+      const why = serverCap
         ? `server cap reached: ${maxSessions} transfers running (maxSessions)`
         : `per-client cap reached: ${maxPerClient} transfers from ${rinfo.address} running (maxSessionsPerClient; many machines behind one NAT address? raise it, e.g. peerboot tftp --max-per-client N)`;
-      refuse(TftpErrorCode.notDefined, 'Server busy, try again later', 'busy', why);
+      const message = serverCap
+        ? `Server busy: ${maxSessions} transfers running (server limit), try again later`
+        : `Server busy: ${maxPerClient} transfers from your address (per-client limit, --max-per-client), try again later`;
+      refuse(TftpErrorCode.notDefined, message, 'busy', why);
       return;
     }
     this.#sessions.set(key, 'pending');
