@@ -29,6 +29,8 @@ Options (each also as an environment variable, and as a key of the JSON config f
   --server URL            control plane, e.g. http://peerboot:8470          PEERBOOT_SERVER      server
   --token TOKEN           enrollment token (first start only)               PEERBOOT_TOKEN       token
   --config FILE           JSON config file                                  PEERBOOT_CONFIG
+  --name NAME             the name this agent reports (default: the host's  PEERBOOT_NAME        name
+                          name); give each agent on one host its own
   --data-dir DIR          identity, policy cache, packages                  PEERBOOT_DATA_DIR    dataDir
                           (default /var/lib/peerboot-agent as root)
   --interface IFACE       the LAN to serve (default: first non-loopback     PEERBOOT_INTERFACE   interface
@@ -139,7 +141,7 @@ export async function runAgentMain(argv: string[], env: Record<string, string | 
   try {
     const agent = await Promise.race([
       startAgent({
-        config, network, hostname: hostname(), deviceClass, interfaces: inventoryInterfaces,
+        config, network, hostname: config.name ?? hostname(), deviceClass, interfaces: inventoryInterfaces,
         logger, counters, clock: systemClock, wallClock: Date.now,
       }),
       new Promise<null>((resolve) => { onSignal = (s) => { signalled = s; resolve(null); }; }),

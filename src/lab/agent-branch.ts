@@ -150,7 +150,8 @@ export class AgentLab {
     const log: LogEntry[] = [];
     const proc = this.lab.tracker.start({
       name: `agent-${index}-${Date.now()}`, netns: peer.netns, cwd: repoRoot(),
-      argv: [...this.agentArgv, '--server', SERVER_URL, '--data-dir', dataDir, '--interface', 'eth0', ...this.#agentArgs, ...extra],
+      // Each agent reports its own name: the namespaces share the host's hostname.
+      argv: [...this.agentArgv, '--server', SERVER_URL, '--data-dir', dataDir, '--interface', 'eth0', '--name', `agent-${index}`, ...this.#agentArgs, ...extra],
       onStdoutLine: (l) => { const e = parseLine(l); if (e) log.push(e); },
       onStderrLine: (l) => { const e = parseLine(l); if (e) log.push({ ...e, stderr: true }); },
     });

@@ -161,6 +161,17 @@ describe('agents on one LAN: election, failover, server down, rogue detection', 
     assert.equal(row.chunksHeld, row.chunksWanted, 'every agent holds every chunk');
   });
 
+  // The three agents share one host (and its hostname): each reports the name it was given
+  // (--name), so a collection's name pattern tells them apart.
+  test('each agent reports its own name; a name-pattern collection holds just the one it names', async () => {
+    const agents = await lab.admin.call('listAgents', { query: { limit: 100 } });
+    assert.deepEqual(agents.map((a) => a.hostname).sort(), ['agent-1', 'agent-2', 'agent-3']);
+    const one = await lab.admin.call('createCollection', { body: { name: 'just agent 2', memberKind: 'agent', rules: [{ kind: 'namePattern', pattern: 'agent-2' }] } });
+    const members = await lab.admin.call('collectionMembers', { params: { id: one.id } });
+    assert.deepEqual(members.ids, agents.filter((a) => a.hostname === 'agent-2').map((a) => a.id));
+    await lab.admin.call('deleteCollection', { params: { id: one.id } });
+  });
+
   test('the active agent dies: another answers within 3 s, and the returning one does not take over', { timeout: 180_000 }, async () => {
     for (let round = 0; round < 3; round++) {
       const r = await failover('crash', 'SIGKILL');

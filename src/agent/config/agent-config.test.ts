@@ -44,3 +44,14 @@ test('errors name the source and the setting', () => {
   fails({ defaults, env: {}, flags: { 'device-class': 'toaster' } }, /--device-class: expected one of auto, unknown, server/);
   fails({ defaults, env: {}, flags: { labels: 'novalue' } }, /--labels: expected key=value/);
 });
+
+// Several agents on one host (labs, tests) reported the host's one name, so a collection's name
+// pattern could not tell them apart: each may now name itself.
+test('the reported name: the host name by default, else --name, PEERBOOT_NAME or the file', () => {
+  assert.equal(resolveAgentConfig({ defaults, env: {}, flags: {} }).name, null);
+  assert.equal(resolveAgentConfig({ defaults, file: { path: 'a.json', content: { name: 'from-file' } }, env: {}, flags: {} }).name, 'from-file');
+  assert.equal(resolveAgentConfig({ defaults, env: { PEERBOOT_NAME: ' lab-pc-2 ' }, flags: {} }).name, 'lab-pc-2');
+  assert.equal(resolveAgentConfig({ defaults, env: { PEERBOOT_NAME: 'env' }, flags: { name: 'lab-pc-3' } }).name, 'lab-pc-3');
+  assert.throws(() => resolveAgentConfig({ defaults, env: {}, flags: { name: '  ' } }), /--name: expected a name of 1 to 253 characters/);
+  assert.throws(() => resolveAgentConfig({ defaults, env: {}, flags: { name: 'a\nb' } }), /--name: the name holds a control character/);
+});

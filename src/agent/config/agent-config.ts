@@ -14,6 +14,12 @@ export interface AgentConfig {
   serverUrl: string | null;
   /** Enrollment token (`peerboot admin` creates one); only needed for the first start. */
   enrollmentToken: string | null;
+  /**
+   * The name this agent reports (enrollment, status): what the console lists and what collection
+   * name patterns match. null = the host's name. Several agents on one host (labs, tests) need
+   * their own names to be told apart.
+   */
+  name: string | null;
   /** Identity, certificate, policy cache, packages. */
   dataDir: string;
   /** Interface whose LAN this agent serves; null = the first up, non-loopback IPv4 interface. */
@@ -49,6 +55,7 @@ export function defaultAgentConfig(isRoot: boolean, homeDir: string): AgentConfi
   return {
     serverUrl: null,
     enrollmentToken: null,
+    name: null,
     dataDir: isRoot ? '/var/lib/peerboot-agent' : `${homeDir}/.local/share/peerboot-agent`,
     interfaceName: null,
     deviceClass: 'auto',
@@ -126,6 +133,15 @@ function url(text: string, where: string) {
   return text.replace(/\/+$/, '');
 }
 
+/** A reported name: what the server stores as the agent's hostname (1..253 printable characters). */
+function agentName(text: string, where: string) {
+  const name = text.trim();
+  if (name.length === 0 || name.length > 253) throw new AgentConfigError(`${where}: expected a name of 1 to 253 characters, got ${JSON.stringify(text)}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new AgentConfigError(`${where}: the name holds a control character`);
+  return name;
+}
+
 function nonEmpty(text: string, where: string) {
   if (text.trim().length === 0) throw new AgentConfigError(`${where} is empty`);
   return text.trim();
@@ -145,6 +161,7 @@ function labels(text: string, where: string) {
 export const AGENT_SETTINGS: readonly Setting[] = [
   { key: 'serverUrl', file: 'server', env: 'PEERBOOT_SERVER', flag: 'server', parse: url },
   { key: 'enrollmentToken', file: 'token', env: 'PEERBOOT_TOKEN', flag: 'token', parse: nonEmpty },
+  { key: 'name', file: 'name', env: 'PEERBOOT_NAME', flag: 'name', parse: agentName },
   { key: 'dataDir', file: 'dataDir', env: 'PEERBOOT_DATA_DIR', flag: 'data-dir', parse: nonEmpty },
   { key: 'interfaceName', file: 'interface', env: 'PEERBOOT_INTERFACE', flag: 'interface', parse: nonEmpty },
   {
