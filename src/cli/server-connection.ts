@@ -37,13 +37,17 @@ export function connect(flags: { server?: string; token?: string; config?: strin
   return new ApiClient({ baseUrl: server, token });
 }
 
-/** Turns API and network failures into one-line user errors. */
-export async function explainFailures<T>(server: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Turns API and network failures into one-line user errors. A 401 on an ordinary call means the
+ * saved session or token is no longer good (hint: log in); while logging in it means the username
+ * or password was wrong, and the server's words say so.
+ */
+export async function explainFailures<T>(server: string, fn: () => Promise<T>, opts: { loggingIn?: boolean } = {}): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof ApiError) {
-      const hint = err.status === 401 ? ' (log in again: peerboot admin login)' : '';
+      const hint = err.status === 401 && !opts.loggingIn ? ` (log in again: peerboot admin login --server ${server.replace(/\/healthz$/, '')})` : '';
       throw new UsageError(`${err.message}${err.field ? ` [${err.field}]` : ''}${hint}`, 1);
     }
     const cause = (err as { cause?: { code?: string } }).cause;

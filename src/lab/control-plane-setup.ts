@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ApiClient } from '../contract/client.js';
+import { parseCredentialFile } from '../contract/credential-file.js';
 import { chunkSizeBytes } from '../contract/manifest.js';
 import type { BootProfileCreate, PxeSettingsUpdate } from '../contract/schemas.js';
 
@@ -21,10 +22,9 @@ export async function adminClient(baseUrl: string, creds: { username: string; pa
 
 /** Reads `username: …` / `password: …` from the server's initial-admin.txt. */
 export function parseInitialAdmin(text: string): { username: string; password: string } {
-  const username = /username: (\S+)/.exec(text)?.[1];
-  const password = /password: (\S+)/.exec(text)?.[1];
-  if (!username || !password) throw new Error('initial-admin.txt has no credentials');
-  return { username, password };
+  const creds = parseCredentialFile(text);
+  if (!creds?.username) throw new Error('initial-admin.txt has no credentials');
+  return { username: creds.username, password: creds.password };
 }
 
 export async function enrollmentToken(admin: ApiClient, name = 'test agents'): Promise<string> {

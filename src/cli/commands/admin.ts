@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../../contract/client.js';
+import { parseCredentialFile, type FileCredentials } from '../../contract/credential-file.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { connect, defaultCliConfigPath, explainFailures, saveSession } from '../server-connection.js';
@@ -20,8 +21,9 @@ const usage = `Usage: peerboot admin login --server URL [--username NAME] [--pas
        peerboot admin site set-wan <site name or id> [--cap-mbit N | --no-cap] [--adaptive | --no-adaptive]
 Common: [--server URL] [--token T] [--config FILE]   (env: PEERBOOT_SERVER, PEERBOOT_TOKEN)
 
-login             exchange a password for a session (12 h) and save it; the first password is in
-                  <data-dir>/initial-admin.txt on the server
+login             exchange a password for a session (12 h) and save it. --password-file takes a
+                  file whose first line is the password, or the server's first-start file
+                  <data-dir>/initial-admin.txt as it is (its username is used unless --username)
 enrollment-token  print a token for enrolling agents (default: 24 h, 100 uses)
 api-token         print a long-lived token for scripts and monitoring (default 90 days)
 site list         the sites: name, subnets, WAN cap and adaptive mode
@@ -79,14 +81,33 @@ async function runSite(argv: string[]): Promise<number> {
   }
 }
 
-async function readPassword(values: Record<string, string | boolean | undefined>): Promise<string> {
-  if (typeof values['password-file'] === 'string') return readFileSync(values['password-file'], 'utf8').split('\n')[0]!.trim();
+/**
+ * The password (and the username a credential file names): from --password-file (the server's
+ * initial-admin.txt or a one-line password file), standard input, or an echo-free prompt.
+ */
+async function readCredentials(values: Record<string, string | boolean | undefined>): Promise<FileCredentials> {
+  const file = values['password-file'];
+  if (typeof file === 'string') {
+    let text: string;
+    try { text = readFileSync(file, 'utf8'); } catch (err) {
+      throw new UsageError(`--password-file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    const creds = parseCredentialFile(text);
+    if (!creds) throw new UsageError(`--password-file ${file}: no password in it (expected the password on the first line, or a 'password: …' line)`);
+    return creds;
+  }
   if (values['password-stdin'] || !process.stdin.isTTY) {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8').split('\n')[0]!.trim();
+    const creds = parseCredentialFile(Buffer.concat(chunks).toString('utf8'));
+    if (!creds) throw new UsageError('no password on standard input');
+    return creds;
   }
-  // Interactive: read without echo.
+  return { username: null, password: await promptPassword() };
+}
+
+/** Interactive: reads a password without echo. */
+function promptPassword(): Promise<string> {
   process.stderr.write('password: ');
   process.stdin.setRawMode(true);
   process.stdin.resume();
@@ -137,10 +158,10 @@ export const adminCommand: Command = {
       case 'login': {
         const server = flags.server ?? process.env.PEERBOOT_SERVER;
         if (!server) throw new UsageError('--server URL is required');
-        const username = str('username') ?? 'admin';
-        const password = await readPassword(values);
+        const creds = await readCredentials(values);
+        const username = str('username') ?? creds.username ?? 'admin';
         const client = new ApiClient({ baseUrl: server });
-        const res = await explainFailures(server, () => client.call('login', { body: { username, password } }));
+        const res = await explainFailures(server, () => client.call('login', { body: { username, password: creds.password } }), { loggingIn: true });
         const path = flags.config ?? defaultCliConfigPath();
         saveSession(path, { server, token: res.token, username });
         process.stdout.write(`logged in to ${server} as ${username} until ${res.expiresAt} (session saved in ${path})\n`);

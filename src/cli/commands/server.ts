@@ -6,6 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatInitialAdmin } from '../../contract/credential-file.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { jsonLogger } from '../../platform/logger.js';
@@ -92,8 +93,7 @@ export const serverCommand: Command = {
     }
     const adminFile = join(config.dataDir, 'initial-admin.txt');
     if (server.initialAdmin) {
-      writeFileSync(adminFile, `username: ${server.initialAdmin.username}\npassword: ${server.initialAdmin.password}\n` +
-        `Log in (peerboot admin login --server ${server.url}), change the password, then delete this file.\n`, { mode: 0o600, flag: 'w' });
+      writeFileSync(adminFile, formatInitialAdmin(server.initialAdmin.username, server.initialAdmin.password, server.url), { mode: 0o600, flag: 'w' });
     }
     process.stderr.write(`peerboot server ${server.url}\n  console & API: ${server.url}/  (OpenAPI: ${server.url}/openapi.json)\n`);
     if (server.initialAdmin || existsSync(adminFile)) {
