@@ -37,10 +37,19 @@ async function walk(root: string, limit = 200_000): Promise<string[]> {
   return out;
 }
 
-/** Locates each required path in `dir`; reports every one it cannot find. */
-export async function locateToolkitFiles(dir: string, required: string[]): Promise<ToolkitScan> {
-  const files = await walk(dir);
-  const rel = files.map((f) => ({ abs: f, rel: relative(dir, f).split(sep).join('/'), lower: relative(dir, f).split(sep).join('/').toLowerCase() }));
+/** Every file under `dir` with its '/'-separated path relative to it (a bounded walk). */
+export async function listToolkit(dir: string): Promise<ToolkitEntry[]> {
+  return (await walk(dir)).map((abs) => ({ abs, rel: relative(dir, abs).split(sep).join('/') }));
+}
+
+export interface ToolkitEntry { abs: string; rel: string }
+
+/**
+ * Locates each required path in `dir` (or in its listing, when the caller has it already);
+ * reports every one it cannot find.
+ */
+export async function locateToolkitFiles(dir: string, required: string[], listing?: ToolkitEntry[]): Promise<ToolkitScan> {
+  const rel = (listing ?? await listToolkit(dir)).map((f) => ({ ...f, lower: f.rel.toLowerCase() }));
   const found: Array<{ packagePath: string; sourcePath: string }> = [];
   const missing: string[] = [];
   for (const want of required) {

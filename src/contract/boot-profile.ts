@@ -10,6 +10,11 @@ import type { BootProfile, BootProfileCreate, ProfileKind } from './schemas.js';
 /** The stored shape of a profile's boot fields (everything but id, name, packageId, createdAt). */
 export type ProfileSpec = Pick<BootProfile, 'files' | 'kernel' | 'initrd' | 'cmdline' | 'ipxeScript' | 'extraFiles'>;
 
+/** The boot fields of a stored profile. */
+export function specOf(p: BootProfile): ProfileSpec {
+  return { files: p.files, kernel: p.kernel, initrd: p.initrd, cmdline: p.cmdline, ipxeScript: p.ipxeScript, extraFiles: p.extraFiles };
+}
+
 /** Defaults per kind: the names the toolkits ship under. */
 export function profileDefaults(kind: ProfileKind): ProfileSpec {
   switch (kind) {

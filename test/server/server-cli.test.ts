@@ -56,18 +56,58 @@ test('first start: URL, initial admin file (0600), JSON logs; only /healthz is a
 
 test('admin login → package import from /usr/lib/ipxe → enrollment token → agent enrolls and gets a signed policy', async () => {
   const config = join(dir, 'cli.json');
-  const password = /password: (\S+)/.exec(readFileSync(join(dir, 'data', 'initial-admin.txt'), 'utf8'))![1]!;
+  // A wrong password says so, and does not tell a user who is logging in to log in again.
   const pwFile = join(dir, 'pw');
-  writeFileSync(pwFile, password + '\n');
+  writeFileSync(pwFile, 'not-the-password\n');
   chmodSync(pwFile, 0o600);
-  const login = cli(['admin', 'login', '--server', url, '--password-file', pwFile, '--config', config]);
+  const wrong = cli(['admin', 'login', '--server', url, '--password-file', pwFile, '--config', config]);
+  assert.equal(wrong.status, 1, wrong.stderr);
+  assert.match(wrong.stderr, /wrong username or password/);
+  assert.doesNotMatch(wrong.stderr, /log in again/);
+  // The file the start-up banner points at is taken as it is.
+  const login = cli(['admin', 'login', '--server', url, '--password-file', join(dir, 'data', 'initial-admin.txt'), '--config', config]);
   assert.equal(login.status, 0, login.stderr);
+  assert.match(login.stdout, /logged in to .* as admin/);
   assert.equal(statSync(config).mode & 0o777, 0o600);
+  // A one-line password file works too.
+  writeFileSync(pwFile, `${/password: (\S+)/.exec(readFileSync(join(dir, 'data', 'initial-admin.txt'), 'utf8'))![1]!}\n`);
+  assert.equal(cli(['admin', 'login', '--server', url, '--password-file', pwFile, '--config', config]).status, 0);
 
   // A Windows profile against an iPXE folder: refused, naming what is missing.
   const win = cli(['package', 'import', '--from', '/usr/lib/ipxe', '--profile', 'winpe', '--kind', 'windows', '--config', config]);
   assert.equal(win.status, 2, win.stderr);
   assert.match(win.stderr, /lacks pxeboot\.n12, bootmgfw\.efi, bootmgr\.exe, boot\.sdi, boot\.wim/);
+  const session = (JSON.parse(readFileSync(config, 'utf8')) as { token: string }).token;
+  const profileStatus = async (name: string) => (await fetch(`${url}/api/v1/profiles/by-name/${name}`, { headers: { authorization: `Bearer ${session}` } })).status;
+  assert.equal(await profileStatus('winpe'), 404, 'a failed import creates no profile');
+
+  // A kernel + initrd folder as distributions name them: a folder without an initrd is refused
+  // before anything is created; with one, the profile is made from what was found, and the iPXE
+  // boot programs come from Debian's ipxe package.
+  const kdir = join(dir, 'kernel-folder');
+  mkdirSync(kdir);
+  writeFileSync(join(kdir, 'vmlinuz-6.1.0-18-amd64'), Buffer.alloc(5000, 1));
+  const noInitrd = cli(['package', 'import', '--kind', 'linux', '--from', kdir, '--profile', 'deb', '--config', config]);
+  assert.equal(noInitrd.status, 2, noInitrd.stderr);
+  assert.match(noInitrd.stderr, /no initrd \(looked for initrd\*, initramfs\*\); name it with --initrd PATH/);
+  assert.equal(await profileStatus('deb'), 404, 'nothing half-made');
+  writeFileSync(join(kdir, 'initrd.img-6.1.0-18-amd64'), Buffer.alloc(3000, 2));
+  const deb = cli(['package', 'import', '--kind', 'linux', '--from', kdir, '--profile', 'deb', '--cmdline', 'console=ttyS0,115200', '--config', config]);
+  assert.equal(deb.status, 0, deb.stderr);
+  assert.match(deb.stdout, /imported deb@1: 4 files/);
+  assert.match(deb.stderr, /undionly\.kpxe, ipxe\.efi not in .*: taken from \/usr\/lib\/ipxe/);
+  const debProfile = await (await fetch(`${url}/api/v1/profiles/by-name/deb`, { headers: { authorization: `Bearer ${session}` } })).json() as { kernel: string; initrd: string[]; cmdline: string; packageId: string };
+  assert.deepEqual([debProfile.kernel, debProfile.initrd, debProfile.cmdline], ['vmlinuz-6.1.0-18-amd64', ['initrd.img-6.1.0-18-amd64'], 'console=ttyS0,115200']);
+  // The admin names the files of an existing profile: one write points it at the new package.
+  writeFileSync(join(kdir, 'initrd.gz'), Buffer.alloc(2000, 3));
+  const named = cli(['package', 'import', '--from', kdir, '--profile', 'deb', '--initrd', 'initrd.gz', '--config', config]);
+  assert.equal(named.status, 0, named.stderr);
+  const renamed = await (await fetch(`${url}/api/v1/profiles/by-name/deb`, { headers: { authorization: `Bearer ${session}` } })).json() as { initrd: string[]; packageId: string };
+  assert.deepEqual(renamed.initrd, ['initrd.gz']);
+  assert.notEqual(renamed.packageId, debProfile.packageId);
+  const wrongKind = cli(['package', 'import', '--from', kdir, '--profile', 'deb', '--kind', 'ipxe', '--config', config]);
+  assert.equal(wrongKind.status, 2);
+  assert.match(wrongKind.stderr, /profile deb is linux, not ipxe/);
 
   // A toolkit folder laid out like a tree: files found by name in subfolders.
   const tree = join(dir, 'toolkit', 'nested', 'deeper');
