@@ -41,6 +41,15 @@ export class ServerError extends Error {
   }
 }
 
+/**
+ * A fault in one input field, worded so the message names the field exactly as `field` does
+ * (`body.unknownComputers.profileId is required …`): one form for people and programs alike.
+ * `text` continues the sentence after the field's name.
+ */
+export function fieldError(field: string, text: string, code: ServerErrorCode = 'SERVER_ERR_VALIDATION'): ServerError {
+  return new ServerError(code, `${field} ${text}`, field);
+}
+
 /** What the typed client throws for a non-2xx answer. */
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {

@@ -4,19 +4,14 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import { missingFilesOf, profileSpecFromCreate, type ProfileSpec } from '../../contract/boot-profile.js';
-import { ServerError } from '../../contract/errors.js';
+import { missingFilesOf, profileSpecFromCreate, specOf, type ProfileSpec } from '../../contract/boot-profile.js';
+import { fieldError, ServerError } from '../../contract/errors.js';
 import { chunkCountOf, chunkSizeBytes, signManifest, type PackageManifest, type SignedManifest } from '../../contract/manifest.js';
 import type * as S from '../../contract/schemas.js';
 import { prefixContains } from '../policy/ipv4.js';
 import { iso, type Repository } from '../store/repository.js';
 import { agentView } from './inventory-service.js';
 import { configWrite, dbErrorToServerError, notFound, type ServiceContext } from './service-context.js';
-
-/** The boot fields of a stored profile. */
-export function specOf(p: S.BootProfile): ProfileSpec {
-  return { files: p.files, kernel: p.kernel, initrd: p.initrd, cmdline: p.cmdline, ipxeScript: p.ipxeScript, extraFiles: p.extraFiles };
-}
 
 // ---- profiles --------------------------------------------------------------------------------
 
@@ -81,10 +76,10 @@ export async function deleteProfile(ctx: ServiceContext, id: string): Promise<vo
 // ---- deployments -----------------------------------------------------------------------------
 
 async function checkDeploymentRefs(repo: Repository, d: { profileId: string; collectionId: string }): Promise<void> {
-  if (!(await repo.getProfile(d.profileId))) throw new ServerError('SERVER_ERR_VALIDATION', `body/profileId: no profile ${d.profileId}`, 'body.profileId');
+  if (!(await repo.getProfile(d.profileId))) throw fieldError('body.profileId', `names no profile (${d.profileId})`);
   const c = await repo.getCollection(d.collectionId);
-  if (!c) throw new ServerError('SERVER_ERR_VALIDATION', `body/collectionId: no collection ${d.collectionId}`, 'body.collectionId');
-  if (c.memberKind !== 'machine') throw new ServerError('SERVER_ERR_VALIDATION', `body/collectionId: collection ${c.name} holds agents; deployments target machine collections`, 'body.collectionId');
+  if (!c) throw fieldError('body.collectionId', `names no collection (${d.collectionId})`);
+  if (c.memberKind !== 'machine') throw fieldError('body.collectionId', `names collection ${c.name}, which holds agents; deployments target machine collections`);
 }
 
 export async function createDeployment(ctx: ServiceContext, body: Static<typeof S.DeploymentCreate>): Promise<S.Deployment> {
@@ -125,16 +120,16 @@ export async function putPxeSettings(ctx: ServiceContext, body: S.PxeSettingsUpd
   await configWrite(ctx, async (repo) => {
     for (const [i, id] of body.targetCollectionIds.entries()) {
       const c = await repo.getCollection(id);
-      if (!c) throw new ServerError('SERVER_ERR_VALIDATION', `body/targetCollectionIds/${i}: no collection ${id}`, `body.targetCollectionIds[${i}]`);
-      if (c.memberKind !== 'agent') throw new ServerError('SERVER_ERR_VALIDATION', `body/targetCollectionIds/${i}: collection ${c.name} holds machines; targets are agent collections`, `body.targetCollectionIds[${i}]`);
+      if (!c) throw fieldError(`body.targetCollectionIds[${i}]`, `names no collection (${id})`);
+      if (c.memberKind !== 'agent') throw fieldError(`body.targetCollectionIds[${i}]`, `names collection ${c.name}, which holds machines; targets are agent collections`);
     }
     const unknownId = body.unknownComputers.profileId;
     if (body.unknownComputers.enabled && !unknownId) {
-      throw new ServerError('SERVER_ERR_VALIDATION', 'body/unknownComputers/profileId is required when unknown-computer support is enabled', 'body.unknownComputers.profileId');
+      throw fieldError('body.unknownComputers.profileId', 'is required when unknown-computer support is enabled: choose the profile unknown computers boot');
     }
-    if (unknownId && !(await repo.getProfile(unknownId))) throw new ServerError('SERVER_ERR_VALIDATION', `body/unknownComputers/profileId: no profile ${unknownId}`, 'body.unknownComputers.profileId');
+    if (unknownId && !(await repo.getProfile(unknownId))) throw fieldError('body.unknownComputers.profileId', `names no profile (${unknownId})`);
     const toolkit = body.toolkitProfileId ?? null;
-    if (toolkit && !(await repo.getProfile(toolkit))) throw new ServerError('SERVER_ERR_VALIDATION', `body/toolkitProfileId: no profile ${toolkit}`, 'body.toolkitProfileId');
+    if (toolkit && !(await repo.getProfile(toolkit))) throw fieldError('body.toolkitProfileId', `names no profile (${toolkit})`);
     await repo.putPxeSettings({
       enabled: body.enabled, targetCollectionIds: [...new Set(body.targetCollectionIds)],
       unknownComputers: { enabled: body.unknownComputers.enabled, profileId: unknownId }, toolkitProfileId: toolkit, updatedAtMs: ctx.nowMs(),
@@ -163,10 +158,10 @@ export async function createPackage(ctx: ServiceContext, body: S.PackageCreate):
   const missing = new Set<string>();
   for (const [i, f] of body.files.entries()) {
     const key = f.path.toLowerCase();
-    if (seen.has(key)) throw new ServerError('SERVER_ERR_VALIDATION', `body/files/${i}/path repeats ${f.path}`, `body.files[${i}].path`);
+    if (seen.has(key)) throw fieldError(`body.files[${i}].path`, `repeats ${f.path}: each path once`);
     seen.set(key, i);
     if (f.chunks.length !== chunkCountOf(f.sizeBytes)) {
-      throw new ServerError('SERVER_ERR_VALIDATION', `body/files/${i}/chunks: a ${f.sizeBytes}-byte file has ${chunkCountOf(f.sizeBytes)} chunks of ${chunkSizeBytes} bytes, not ${f.chunks.length}`, `body.files[${i}].chunks`);
+      throw fieldError(`body.files[${i}].chunks`, `lists ${f.chunks.length} chunks; a ${f.sizeBytes}-byte file has ${chunkCountOf(f.sizeBytes)} chunks of ${chunkSizeBytes} bytes`);
     }
     for (const c of f.chunks) if (!(await ctx.chunks.has(c))) missing.add(c);
   }
@@ -175,7 +170,7 @@ export async function createPackage(ctx: ServiceContext, body: S.PackageCreate):
   let profile: S.BootProfile | null = null;
   if (body.profileId) {
     profile = await ctx.store.read.getProfile(body.profileId);
-    if (!profile) throw new ServerError('SERVER_ERR_VALIDATION', `body/profileId: no profile ${body.profileId}`, 'body.profileId');
+    if (!profile) throw fieldError('body.profileId', `names no profile (${body.profileId})`);
     const lacking = missingFilesOf(profile, body.files.map((f) => f.path));
     if (lacking.length) {
       throw new ServerError('SERVER_ERR_PACKAGE_INCOMPLETE', `profile ${profile.name} (${profile.kind}) needs ${lacking.join(', ')}, which the package lacks`, 'body.files');
@@ -190,12 +185,12 @@ export async function createPackage(ctx: ServiceContext, body: S.PackageCreate):
       const bytes = await ctx.chunks.get(c);
       if (!bytes) throw new ServerError('SERVER_ERR_MISSING_CHUNKS', `chunk ${c} vanished`, `body.files[${i}].chunks[${j}]`);
       const expected = j < f.chunks.length - 1 ? chunkSizeBytes : f.sizeBytes - chunkSizeBytes * (f.chunks.length - 1);
-      if (bytes.byteLength !== expected) throw new ServerError('SERVER_ERR_DIGEST_MISMATCH', `body/files/${i}/chunks/${j} holds ${bytes.byteLength} bytes, expected ${expected}`, `body.files[${i}].chunks[${j}]`);
+      if (bytes.byteLength !== expected) throw fieldError(`body.files[${i}].chunks[${j}]`, `names a chunk of ${bytes.byteLength} bytes where ${expected} belong`, 'SERVER_ERR_DIGEST_MISMATCH');
       hash.update(bytes);
       total += bytes.byteLength;
     }
     if (total !== f.sizeBytes || hash.digest('hex') !== f.sha256) {
-      throw new ServerError('SERVER_ERR_DIGEST_MISMATCH', `body/files/${i}: chunks of ${f.path} do not hash to its sha256`, `body.files[${i}].sha256`);
+      throw fieldError(`body.files[${i}].sha256`, `does not match the chunks of ${f.path}`, 'SERVER_ERR_DIGEST_MISMATCH');
     }
   }
 

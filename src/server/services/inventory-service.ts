@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import { ServerError } from '../../contract/errors.js';
+import { fieldError, ServerError } from '../../contract/errors.js';
 import type * as S from '../../contract/schemas.js';
 import { defaultSiteWan, maxWanCapBytesPerSecond, minWanCapBytesPerSecond } from '../../contract/schemas.js';
 import { ruleProblem, membershipOf, agentFacts } from '../policy/collection-membership.js';
@@ -131,7 +131,7 @@ export async function ingestEvents(ctx: ServiceContext, agentId: string, batch: 
   if (!agent) throw new ServerError('SERVER_ERR_UNAUTHENTICATED', 'agent no longer exists; enroll again');
   const events = batch.events.map((e, i) => {
     const atMs = Date.parse(e.at);
-    if (!Number.isFinite(atMs)) throw new ServerError('SERVER_ERR_VALIDATION', `body/events/${i}/at must be an ISO 8601 time`, `body.events[${i}].at`);
+    if (!Number.isFinite(atMs)) throw fieldError(`body.events[${i}].at`, 'must be an ISO 8601 time');
     return { ...e, atMs };
   });
   const n = await ctx.store.write(async (repo) => {
@@ -196,7 +196,7 @@ function normalizeSubnets(list: string[], field: string): string[] {
   const out = list.map((c) => networkOf(c)!);
   const seen = new Set<string>();
   out.forEach((c, i) => {
-    if (seen.has(c)) throw new ServerError('SERVER_ERR_VALIDATION', `${field}/${i} repeats ${c}`, `${field.replace(/\//g, '.')}[${i}]`);
+    if (seen.has(c)) throw fieldError(`${field}[${i}]`, `repeats ${c}: each subnet once`);
     seen.add(c);
   });
   return out;
@@ -222,7 +222,7 @@ export function siteWanAfter(base: S.SiteWan, change: Static<typeof S.SiteWanPat
 }
 
 export async function createSite(ctx: ServiceContext, body: Static<typeof S.SiteCreate>): Promise<S.Site> {
-  const subnets = normalizeSubnets(body.subnets, 'body/subnets');
+  const subnets = normalizeSubnets(body.subnets, 'body.subnets');
   const wan = siteWanAfter(defaultSiteWan, body.wan);
   const id = randomUUID();
   await configWrite(ctx, async (repo) => {
@@ -253,7 +253,7 @@ export async function patchSite(ctx: ServiceContext, id: string, body: Static<ty
     if (body.name !== undefined) {
       try { await repo.renameSite(id, body.name); } catch (e) { throw dbErrorToServerError(e, 'body.name'); }
     }
-    if (body.subnets) await claimSubnets(repo, id, normalizeSubnets(body.subnets, 'body/subnets'));
+    if (body.subnets) await claimSubnets(repo, id, normalizeSubnets(body.subnets, 'body.subnets'));
     if (body.wan) {
       const wan = siteWanAfter(site.wan, body.wan);
       await repo.setSiteWan(id, wan);
@@ -284,12 +284,12 @@ function machineFrom(body: Static<typeof S.MachineCreate>, base: S.Machine): S.M
     siteId: body.siteId !== undefined ? body.siteId : base.siteId,
     labels: body.labels ?? base.labels,
   };
-  if (!m.mac && !m.smbiosUuid) throw new ServerError('SERVER_ERR_VALIDATION', 'body must have mac or smbiosUuid (a known computer is found by one of them)', 'body.mac');
+  if (!m.mac && !m.smbiosUuid) throw fieldError('body.mac', 'or body.smbiosUuid is required: a known computer is found by one of them');
   return m;
 }
 
 async function checkSiteRef(repo: Repository, siteId: string | null): Promise<void> {
-  if (siteId && !(await repo.getSite(siteId))) throw new ServerError('SERVER_ERR_VALIDATION', `body/siteId: no site ${siteId}`, 'body.siteId');
+  if (siteId && !(await repo.getSite(siteId))) throw fieldError('body.siteId', `names no site (${siteId})`);
 }
 
 function machineConflict(err: unknown, m: S.Machine): unknown {
@@ -336,14 +336,14 @@ export async function deleteMachine(ctx: ServiceContext, id: string): Promise<vo
 function checkRules(rules: S.CollectionRule[]): void {
   rules.forEach((r, i) => {
     const missing = ruleProblem(r);
-    if (missing) throw new ServerError('SERVER_ERR_VALIDATION', `body/rules/${i} of kind ${r.kind} needs ${missing}`, `body.rules[${i}].${missing}`);
+    if (missing) throw fieldError(`body.rules[${i}].${missing}`, `is required for a rule of kind ${r.kind}`);
   });
 }
 
 async function checkMembers(repo: Repository, kind: 'agent' | 'machine', members: string[]): Promise<void> {
   for (const [i, id] of members.entries()) {
     const exists = kind === 'agent' ? await repo.getAgent(id) : await repo.getMachine(id);
-    if (!exists) throw new ServerError('SERVER_ERR_VALIDATION', `body/members/${i}: no ${kind} ${id}`, `body.members[${i}]`);
+    if (!exists) throw fieldError(`body.members[${i}]`, `names no ${kind} (${id})`);
   }
 }
 
