@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The boot transfer speed bench (issue 7), one command from a clean clone, as root:
+# The boot transfer speed bench (peerboot against the TFTP/HTTP servers admins use today), one
+# command from a clean clone, as root:
 #   bash bench/run.sh            full run (about 15-20 minutes), rewrites the "Boot transfer speed"
 #                                section of docs/benchmarks.md
 #   bash bench/run.sh --quick    smoke test: small files, one round, no docs

@@ -1,7 +1,8 @@
 /**
- * Boot transfer speed bench (issue 7): peerboot's TFTP against tftpd-hpa, atftpd, dnsmasq and the
- * npm `tftp` package, and peerboot's HTTP lane against nginx, with real clients, in network
- * namespaces this process creates and always deletes. Run it through `bash bench/run.sh`, which
+ * Boot transfer speed bench (are our TFTP and HTTP as fast as the servers admins use today?):
+ * peerboot's TFTP against tftpd-hpa, atftpd, dnsmasq and the npm `tftp` package, and peerboot's HTTP
+ * lane against nginx, with real clients, in network namespaces this process creates and always
+ * deletes. Run it through `bash bench/run.sh`, which
  * installs the anchors first (root needed: namespaces, nftables).
  *
  * Usage: node --import tsx bench/run.ts [--quick] [--servers a,b] [--no-http] [--no-tftp] [--no-docs]

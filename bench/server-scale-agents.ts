@@ -9,7 +9,7 @@
  * {connected}; awaitSerial {minSerial, timeoutMs} → {receiptsMs[], missing}; verify → {verified, failed}; close.
  */
 import { connect, type Socket } from 'node:net';
-import { verifyPolicy } from '../src/contract/policy.js';
+import { verifyPolicy } from '../src/platform/crypto/signed-documents.js';
 
 interface SimAgent {
   id: string;

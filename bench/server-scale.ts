@@ -1,5 +1,6 @@
 /**
- * Control-plane scale bench (issue 3, item 7), one command as root from a clean clone:
+ * Control-plane scale bench (does a policy change reach 10,000 agents within seconds, also across
+ * servers?), one command as root from a clean clone:
  *   node --import tsx bench/server-scale.ts            full run (10,000 agents; about 5 minutes)
  *   node --import tsx bench/server-scale.ts --quick    1,000 agents, no docs update
  * Flags: --agents N  --pg-agents N  --no-pg  --no-docs  --json FILE
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { ApiClient } from '../src/contract/client.js';
-import { startPostgresTestCluster } from '../src/server/store/postgres-test-cluster.js';
+import { startPostgresTestCluster } from '../src/testkit/postgres-test-cluster.js';
 
 const root = join(import.meta.dirname, '..');
 const { values: flags } = parseArgs({

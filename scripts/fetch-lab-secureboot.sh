@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Puts Debian's signed Secure Boot chain into .cache/lab/sb/ for the firmware lab's Secure Boot
-# test (lab.md "Secure Boot"): the Microsoft-signed shim (shim-signed), Debian's signed GRUB
-# network image (grub-efi-amd64-signed) and the signed MokManager (shim-helpers-amd64-signed).
+# test (docs/lab-notes.md, "The Secure Boot chain and its files"): the Microsoft-signed shim
+# (shim-signed), Debian's signed GRUB network image (grub-efi-amd64-signed) and the signed
+# MokManager (shim-helpers-amd64-signed).
 # Fetched with `apt-get download` and unpacked with `dpkg-deb -x`; NEVER `apt-get install`
 # shim-signed (it pulls grub-efi-amd64-bin and its maintainer scripts expect a GRUB-booted host).
 set -euo pipefail
@@ -19,8 +20,9 @@ for pkg in shim-signed grub-efi-amd64-signed shim-helpers-amd64-signed; do
 done
 rm -rf "$dest/x" && mkdir -p "$dest/x"
 for deb in "$dest"/deb/*.deb; do dpkg-deb -x "$deb" "$dest/x"; done
-# Names as served (lab.md table): shim is the NBP; GRUB's *network* image is served as grubx64.efi
-# (shim asks for that fixed name); mmx64.efi is served but never requested in the lab.
+# Names as served (the table in that docs/lab-notes.md section): shim is the NBP; GRUB's *network*
+# image is served as grubx64.efi (shim asks for that fixed name); mmx64.efi is served but never
+# requested in the lab.
 cp "$dest/x/usr/lib/shim/shimx64.efi.signed" "$dest/shimx64.efi"
 cp "$dest/x/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed" "$dest/grubx64.efi"
 cp "$dest/x/usr/lib/shim/mmx64.efi.signed" "$dest/mmx64.efi"

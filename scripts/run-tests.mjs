@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The one test command (README, .ci/run): lint, typecheck, unit tests (src/**), then the
+// The one test command (README, .ci/run): lint, import rules (.dependency-cruiser.mjs), the
+// build-file check (no test code in dist/), typecheck, unit tests (src/**), then the
 // cross-process tests (test/**: real sockets, network namespaces, QEMU firmware), one file at a
 // time because they share the machine's two cores and create namespaces.
 //
 // Usage: npm test [-- [--quick] [PATH_SUBSTRING ...]]
-//   --quick   skip lint and typecheck (for iterating on one area)
+//   --quick   skip lint, import rules, build-file check and typecheck (for iterating on one area)
 //   PATH_SUBSTRING  run only test files whose path contains one of these strings
 // The last line printed is always `N passed, N failed, N skipped`, which CI reads.
 import { spawnSync } from 'node:child_process';
@@ -74,6 +75,8 @@ function runVitest(name) {
 
 if (!quick) {
   step('lint', 'npx', ['eslint', '.']);
+  step('import rules', 'npx', ['depcruise', '--config', '.dependency-cruiser.mjs', 'src', 'test', 'bench', 'scripts', 'packaging', 'web/src']);
+  step('build files', process.execPath, ['scripts/check-build-files.mjs']);
   step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 }
 runNodeTests('unit tests (src/)', findTests('src'), 2);

@@ -1,7 +1,6 @@
 // Vite + Vitest configuration of the web console (web/). `npm run build:web` writes web/dist, which
-// `peerboot server` serves at /. The console imports the shared contract from src/contract; its
-// signing module imports node:crypto, which the console never calls, so that import resolves to a
-// stub that throws if it ever were (see web/src/platform/no-node-crypto.ts).
+// `peerboot server` serves at /. The console imports the shared contract from src/contract, which
+// is pure (no node: module; signing lives in src/platform/crypto), so it bundles as it is.
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
@@ -11,9 +10,6 @@ const webDir = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: webDir,
   plugins: [react()],
-  resolve: {
-    alias: { 'node:crypto': fileURLToPath(new URL('./src/platform/no-node-crypto.ts', import.meta.url)) },
-  },
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,

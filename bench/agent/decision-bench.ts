@@ -1,6 +1,6 @@
 /**
- * Benchmark of the per-request boot decision (issue 4 item 3: "decided from the cached policy in
- * ≤ 5 ms"). Builds a large site policy (10,000 known machines, half by MAC, half by SMBIOS UUID,
+ * Benchmark of the per-request boot decision (decided from the cached policy in ≤ 5 ms: a small part
+ * of the second a proxy has to answer in before iPXE stops waiting for proxy offers). Builds a large site policy (10,000 known machines, half by MAC, half by SMBIOS UUID,
  * 50 profiles), compiles it once, then decides 200,000 requests of every kind (known by MAC, by
  * UUID, unknown, no deployment) and reports the compile time and per-decision percentiles.
  * Exits 1 when the 99.9th percentile exceeds 5 ms. The maximum is printed too, with the load

@@ -114,7 +114,7 @@ export function httpTables(rows: HttpRowResult[]): string {
 }
 
 export function targetsTable(targets: TargetCheck[]): string {
-  return table(['target (issue 7)', 'where', 'measured', 'verdict'], targets.map((t) => [t.goal, t.where, t.measured, `**${verdict(t)}**`]));
+  return table(['target', 'where', 'measured', 'verdict'], targets.map((t) => [t.goal, t.where, t.measured, `**${verdict(t)}**`]));
 }
 
 export function machineText(m: Machine): string {

@@ -1,5 +1,6 @@
 /**
- * The peer-to-peer packages bench (issue 5): a multi-site lab (./p2p-lab.ts) with the real control
+ * The peer-to-peer packages bench (does each package cross a site's WAN once, then spread over the
+ * LAN, without crowding out business traffic?): a multi-site lab (./p2p-lab.ts) with the real control
  * plane in HQ and two branch sites behind shaped WAN links, N agent processes per site.
  *
  *   1. WAN once: for each N, every agent of both sites starts with an empty cache; WAN bytes per

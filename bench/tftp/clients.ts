@@ -1,8 +1,8 @@
 /**
  * The real TFTP clients the bench drives, each as the firmware profile it stands for
- * (protocol-reference §6.9): lock-step with blksize 1468 (curl, busybox: iPXE/BIOS-ROM-like),
- * no options at all (tftp-hpa 5.2's client cannot negotiate: 512-byte blocks, legacy PXE ROM),
- * and RFC 7440 windowed (atftp with windowsize 8 and 32: EDK2/Windows-like).
+ * (docs/protocol-notes.md, "TFTP clients in the field"): lock-step with blksize 1468 (curl,
+ * busybox: iPXE/BIOS-ROM-like), no options at all (tftp-hpa 5.2's client cannot negotiate:
+ * 512-byte blocks, legacy PXE ROM), and RFC 7440 windowed (atftp with windowsize 8 and 32: EDK2/Windows-like).
  */
 
 export interface TftpClientSpec {

@@ -6,6 +6,7 @@
 import type { Static } from '@sinclair/typebox';
 import { maxWanCapBytesPerSecond, minWanCapBytesPerSecond, type Site, type SiteWan, type SiteWanPatch } from '../contract/schemas.js';
 import { UsageError } from './command.js';
+import { parseDecimalFlag } from './options.js';
 
 export const bytesPerMbit = 125_000;
 
@@ -24,8 +25,7 @@ export function wanPatchOfFlags(f: SetWanFlags): Static<typeof SiteWanPatch> {
   if (f.capMbit !== undefined) {
     const minMbit = minWanCapBytesPerSecond / bytesPerMbit;
     const maxMbit = maxWanCapBytesPerSecond / bytesPerMbit;
-    const mbit = /^\d+(\.\d+)?$/.test(f.capMbit) ? Number(f.capMbit) : NaN;
-    if (!(mbit >= minMbit && mbit <= maxMbit)) throw new UsageError(`--cap-mbit ${f.capMbit}: expected Mbit/s from ${minMbit} to ${maxMbit} (or --no-cap)`);
+    const mbit = parseDecimalFlag('--cap-mbit', f.capMbit, { min: minMbit, max: maxMbit, noun: 'rate in Mbit/s', hint: '(or --no-cap)' });
     patch.capBytesPerSecond = Math.round(mbit * bytesPerMbit);
   }
   if (f.noCap) patch.capBytesPerSecond = null;

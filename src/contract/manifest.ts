@@ -2,10 +2,10 @@
  * Package manifests: what a package holds, file by file and chunk by chunk, so an agent can fetch
  * chunks from any peer or the server and check every byte (content addressing: the digest is the
  * name, checked on read). Signed by the server; the policy document embeds the signed manifests.
+ * Shapes only: signManifest / verifyManifest live in src/platform/crypto/signed-documents.ts.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Id, Sha256Hex, Timestamp } from './schemas.js';
-import { signCanonical, verifyCanonical, type Signature, type SignatureCheck, type SigningKey } from './signature.js';
 
 /** Chunk size for the content store and peer transfers: 1 MiB. The last chunk of a file may be shorter. */
 export const chunkSizeBytes = 1024 * 1024;
@@ -33,16 +33,6 @@ export const SignatureSchema = Type.Object({ alg: Type.Literal('Ed25519'), keyId
 
 export const SignedManifest = Type.Object({ manifest: PackageManifest, signature: SignatureSchema });
 export type SignedManifest = Static<typeof SignedManifest>;
-
-/** Signs a manifest with the server key. */
-export function signManifest(manifest: PackageManifest, key: SigningKey): SignedManifest {
-  return { manifest, signature: signCanonical(manifest, key) };
-}
-
-/** Checks a signed manifest against the server's public key (base64url raw Ed25519). */
-export function verifyManifest(doc: SignedManifest, publicKey: string): SignatureCheck {
-  return verifyCanonical(doc.manifest, doc.signature as Signature, publicKey);
-}
 
 /** Chunk count a file of `sizeBytes` has (an empty file has none). */
 export function chunkCountOf(sizeBytes: number): number {

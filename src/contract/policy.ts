@@ -1,8 +1,9 @@
 /**
  * The signed P2P PXE policy document an agent receives for its site: its role, the settings, the
  * known machines with the boot profile their deployment gives them, the boot profiles, and the
- * package manifests it must hold. Agents import only this module (and what it imports from
- * src/contract) to check a document before use: `verifyPolicy(doc, publicKey)`.
+ * package manifests it must hold; and the pure half of checking one (`checkPolicyShape`: version
+ * and shape). The crypto half (signPolicy, verifyPolicy, decidePolicyUpdate, policyEtag) is in
+ * src/platform/crypto/signed-documents.ts.
  *
  * Signature: Ed25519 over canonicalJson(policy) (RFC 8032, RFC 8785). The etag is a digest of the
  * policy without `serial`/`issuedAt`, so an unchanged policy keeps its etag across servers.
@@ -11,7 +12,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { AgentRole, Cidr, defaultSiteWan, Id, Nullable, ProfileKind, SiteWan, Timestamp } from './schemas.js';
 import { SignatureSchema, SignedManifest } from './manifest.js';
-import { canonicalDigest, signCanonical, verifyCanonical, type SignatureCheck, type SigningKey } from './signature.js';
 
 export const policySchemaVersion = 1;
 
@@ -90,27 +90,13 @@ export type SignedPolicy = Static<typeof SignedPolicy>;
 let signedPolicyCheck: ReturnType<typeof TypeCompiler.Compile<typeof SignedPolicy>> | null = null;
 const policyChecker = () => (signedPolicyCheck ??= TypeCompiler.Compile(SignedPolicy));
 
-/** The content etag: the digest of the policy without serial and issuedAt (32 hex digits). */
-export function policyEtag(policy: AgentPolicy): string {
-  const { serial: _serial, issuedAt: _issuedAt, ...content } = policy;
-  return canonicalDigest(content).slice(0, 32);
-}
+/** Why a document is not a policy this version reads, before any signature is looked at. */
+export type PolicyShapeCheck =
+  | { ok: true; doc: SignedPolicy }
+  | { ok: false; reason: 'malformed' | 'unsupportedVersion'; detail?: string };
 
-/** Server side: sign a built policy. */
-export function signPolicy(policy: AgentPolicy, key: SigningKey): SignedPolicy {
-  return { policy, signature: signCanonical(policy, key) };
-}
-
-export type PolicyVerification =
-  | { ok: true; policy: AgentPolicy; etag: string }
-  | { ok: false; reason: 'malformed' | 'unsupportedVersion' | Exclude<SignatureCheck, { ok: true }>['reason'] | 'manifestBadSignature'; detail?: string };
-
-/**
- * Agent side: checks a received document (parsed JSON of unknown shape) against the server's public
- * key (base64url raw Ed25519, from enrollment). Checks shape, version, the policy signature and every
- * embedded manifest's signature. Never throws.
- */
-export function verifyPolicy(doc: unknown, publicKey: string): PolicyVerification {
+/** The version and shape of a received document (parsed JSON of unknown shape). Never throws. */
+export function checkPolicyShape(doc: unknown): PolicyShapeCheck {
   const version = (doc as { policy?: { schemaVersion?: unknown } } | null)?.policy?.schemaVersion;
   if (version !== undefined && version !== policySchemaVersion) return { ok: false, reason: 'unsupportedVersion', detail: String(version) };
   const shape = policyChecker();
@@ -118,31 +104,5 @@ export function verifyPolicy(doc: unknown, publicKey: string): PolicyVerificatio
     const first = shape.Errors(doc).First();
     return { ok: false, reason: 'malformed', detail: first ? `${first.path || '/'}: ${first.message}` : undefined };
   }
-  const check = verifyCanonical(doc.policy, doc.signature, publicKey);
-  if (!check.ok) return { ok: false, reason: check.reason };
-  for (const pkg of doc.policy.packages) {
-    if (!verifyCanonical(pkg.manifest, pkg.signature, publicKey).ok) {
-      return { ok: false, reason: 'manifestBadSignature', detail: pkg.manifest.id };
-    }
-  }
-  return { ok: true, policy: doc.policy, etag: policyEtag(doc.policy) };
-}
-
-export type PolicyUpdateDecision =
-  | { kind: 'accept'; policy: AgentPolicy; etag: string }
-  | { kind: 'unchanged'; etag: string }
-  | { kind: 'reject'; reason: PolicyVerification extends infer V ? V extends { ok: false; reason: infer R } ? R | 'olderSerial' : never : never; detail?: string };
-
-/**
- * Agent side: should a received document replace the one held? Verifies it, refuses an older serial
- * (a replayed document), and reports `unchanged` when the content etag is the same.
- */
-export function decidePolicyUpdate(held: AgentPolicy | null, doc: unknown, publicKey: string): PolicyUpdateDecision {
-  const v = verifyPolicy(doc, publicKey);
-  if (!v.ok) return { kind: 'reject', reason: v.reason, detail: v.detail };
-  if (held && v.policy.serial < held.serial) {
-    return { kind: 'reject', reason: 'olderSerial', detail: `${v.policy.serial} < ${held.serial}` };
-  }
-  if (held && policyEtag(held) === v.etag) return { kind: 'unchanged', etag: v.etag };
-  return { kind: 'accept', policy: v.policy, etag: v.etag };
+  return { ok: true, doc };
 }

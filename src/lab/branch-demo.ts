@@ -1,5 +1,6 @@
 /**
- * `peerboot demo --branch` (issue 4 item 7): one simulated branch office in network namespaces —
+ * `peerboot demo --branch` (the whole branch-office story, failover included, on one machine without
+ * hardware): one simulated branch office in network namespaces —
  * the unchanged DHCP-only server and the peerboot server on the "corporate" box, three managed
  * machines running `peerboot agent` — driven through the API like an admin would: enrollment
  * token, boot toolkit import, Enable. One machine PXE-boots through the elected agent; then the

@@ -11,7 +11,7 @@ export interface NarrationNames {
   peerIp: string;
 }
 
-/** Who is asking, by DHCP option 60 (lab.md "Firmware packet facts"). */
+/** Who is asking, by DHCP option 60 (docs/lab-notes.md, "Telling the firmware apart by option 60"). */
 export function describeClient(vendorClass: string | null): string {
   if (vendorClass === null) return 'the VM';
   if (vendorClass.startsWith('PXEClient:Arch:00000')) return 'the VM\'s BIOS network ROM (iPXE)';

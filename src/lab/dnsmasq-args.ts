@@ -3,10 +3,11 @@
  *
  * 1. The unchanged corporate DHCP server: DHCP only (`--port=0` turns DNS off, no TFTP, no PXE
  *    options), plus SLAAC-only IPv6 router advertisements so each iPXE instance does not wait
- *    ~16 s for IPv6 autoconfiguration (lab.md pitfall 3).
+ *    ~16 s for IPv6 autoconfiguration (docs/lab-notes.md, "iPXE waits about 16 s for IPv6
+ *    autoconfiguration").
  * 2. A stand-in proxyDHCP + TFTP responder, used to record golden captures of real firmware and to
  *    validate the lab independently of our own responder. It breaks the iPXE chain loop with the
- *    vendor-class trick of lab.md ("How the stand-in responder breaks the iPXE loop").
+ *    vendor-class trick of docs/lab-notes.md, "The dnsmasq stand-in and the iPXE loop".
  */
 
 /** Options of the DHCP-only server. */
@@ -18,8 +19,9 @@ export interface DhcpOnlyOptions {
   /** Announce this /64 prefix with SLAAC-only RAs (e.g. 'fd77::'); null for an IPv4-only LAN. */
   ipv6RaPrefix: string | null;
   /**
-   * dnsmasq pings an address before offering it, delaying the first OFFER by ~3 s (lab.md
-   * pitfall 6). Real servers often do; the lab turns it off by default to keep runs short.
+   * dnsmasq pings an address before offering it, delaying the first OFFER by ~3 s
+   * (docs/lab-notes.md, "dnsmasq's ping check delays the first offer by about 3 s"). Real servers
+   * often do; the lab turns it off by default to keep runs short.
    */
   pingCheck?: boolean;
   /** Sets next-server (siaddr) on the DHCP server itself: only for the GRUB/Secure Boot case. */
@@ -64,7 +66,10 @@ export interface ProxyDnsmasqOptions {
   leaseFile: string;
 }
 
-/** argv for the stand-in proxyDHCP + TFTP responder (lab.md's dnsmasq configuration). */
+/**
+ * argv for the stand-in proxyDHCP + TFTP responder (docs/lab-notes.md, "The dnsmasq stand-in and
+ * the iPXE loop").
+ */
 export function proxyDnsmasqArgs(o: ProxyDnsmasqOptions): string[] {
   return [
     'dnsmasq',
@@ -82,14 +87,16 @@ export function proxyDnsmasqArgs(o: ProxyDnsmasqOptions): string[] {
     // Option 77 = iPXE: both the QEMU NIC ROM and the chained iPXE send it ...
     '--dhcp-userclass=set:ipxe,iPXE',
     // ... but only the ROM keeps the full ":Arch:00000" vendor class; chained undionly sends plain
-    // "PXEClient" (lab.md "chained undionly.kpxe"). OVMF's own PXE sends no 77, chained ipxe.efi does.
+    // "PXEClient" (docs/lab-notes.md, "Chained undionly.kpxe sends plain PXEClient"). OVMF's own PXE
+    // sends no 77, chained ipxe.efi does.
     '--dhcp-vendorclass=set:biosrom,PXEClient:Arch:00000',
     '--tag-if=set:chained,tag:ipxe,tag:!biosrom',
     `--pxe-service=tag:!chained,x86PC,peerboot-bios,${o.biosFile}`,
     `--pxe-service=tag:!chained,BC_EFI,peerboot-uefi,${o.uefiFile}`,
     `--pxe-service=tag:!chained,x86-64_EFI,peerboot-uefi,${o.uefiFile}`,
     // With no matching pxe-service dnsmasq sends 43.6=8 with this filename; the explicit server
-    // address keeps siaddr set so iPXE can resolve a relative name (lab.md).
+    // address keeps siaddr set so iPXE can resolve a relative name (docs/lab-notes.md, "The dnsmasq
+    // stand-in and the iPXE loop").
     `--dhcp-boot=tag:chained,${o.ipxeScript},peerboot,${o.serverIp}`,
     '--log-dhcp',
     '--log-facility=-',

@@ -1,7 +1,8 @@
 /**
  * The tiny Linux initramfs the lab machine boots: busybox-static plus an `/init` that prints one
  * marker line to the serial console and powers the VM off. The marker is the proof a boot worked:
- * firmware → NBP → iPXE → kernel + initrd all ran (lab.md "Scenarios").
+ * firmware → NBP → iPXE → kernel + initrd all ran (docs/lab-notes.md, "Scenarios and their serial
+ * markers").
  *
  *   PEERBOOT-BOOTED arch=<peerboot.arch> uptime=<s> bootif=<BOOTIF> via=<peerboot.via>
  *

@@ -1,4 +1,5 @@
-// Goal: the lab's plumbing stays inside its own namespaces and private ranges (lab.md "Safety"):
+// Goal: the lab's plumbing stays inside its own namespaces and private ranges (docs/lab-notes.md,
+// "Lab safety: own namespaces, private addresses, stop by PID"):
 // every command targets a lab namespace, veth pairs are born inside them, nothing routes or forwards.
 // Method: inspect the planned commands (no namespaces are created here).
 import assert from 'node:assert/strict';

@@ -3,7 +3,8 @@
  * named with a unique prefix (`pb<pid>x-…`) so parallel runs never collide and stale labs can be
  * found and removed. Nothing touches the root namespace: veth pairs are created with both ends
  * already inside lab namespaces, there is no default route, no forwarding (a new namespace has
- * ip_forward=0), and addresses come only from 10.77.0.0/24 and fd77::/64 (lab.md "Safety").
+ * ip_forward=0), and addresses come only from 10.77.0.0/24 and fd77::/64 (docs/lab-notes.md, "Lab
+ * safety: own namespaces, private addresses, stop by PID").
  *
  *   <prefix>-br    bridge br0 (the switch) + tap0 for QEMU (QEMU runs in this namespace)
  *   <prefix>-dhcp  eth0 10.77.0.2/24, fd77::2/64: the unchanged DHCP-only server
@@ -39,7 +40,10 @@ export interface LabNetworkPlan {
   dhcpServerIp6: string;
   /** Lease range of the DHCP-only server. */
   dhcpRange: [string, string];
-  /** SLAAC-only ULA prefix announced by the DHCP namespace (lab.md pitfall 3). */
+  /**
+   * SLAAC-only ULA prefix announced by the DHCP namespace (docs/lab-notes.md, "iPXE waits about
+   * 16 s for IPv6 autoconfiguration").
+   */
   ipv6Prefix: string;
   netmask: string;
   subnet: string;

@@ -2,8 +2,9 @@
  * Processes the firmware lab starts (dnsmasq, tcpdump, the responder, QEMU), each tracked by PID so
  * teardown stops exactly what the lab started and nothing else. A command runs inside a network
  * namespace through `ip netns exec NS cmd …`, which execs `cmd`: the child's PID is the command's
- * own PID, not a shell's (lab.md pitfall 7). stdout and stderr go to files under the lab's log dir,
- * and line handlers can follow them live (the responder's JSON log, tcpdump's packet lines).
+ * own PID, not a shell's (docs/lab-notes.md, "Track the command's own PID, not a shell's"). stdout
+ * and stderr go to files under the lab's log dir, and line handlers can follow them live (the
+ * responder's JSON log, tcpdump's packet lines).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';

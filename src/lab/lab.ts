@@ -108,7 +108,7 @@ export function peerbootCliArgv(): string[] {
   return [process.execPath, join(repoRoot(), 'dist', 'cli', 'main.js')];
 }
 
-/** The `peerboot responder` flags for these options (the contract of issue 2, item 7). */
+/** The `peerboot responder` flags for these options: the documented CLI, so the lab runs what an admin would type. */
 export function responderFlags(iface: string, o: ResponderOptions): string[] {
   const flags = ['responder', '--interface', iface, '--root', o.root, '--bios', o.bios, '--uefi', o.uefi];
   if (o.ipxeScript !== undefined) flags.push('--ipxe-script', o.ipxeScript);

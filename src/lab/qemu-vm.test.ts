@@ -1,5 +1,6 @@
-// Goal: each firmware mode gets the QEMU flags lab.md found necessary (sercon for BIOS, no NIC ROM
-// for UEFI so EDK2's own PXE runs, SMM + 512 MiB for Secure Boot, -no-reboot always).
+// Goal: each firmware mode gets the QEMU flags it needs (docs/lab-notes.md, "QEMU flags per firmware
+// mode"): sercon for BIOS, no NIC ROM for UEFI so EDK2's own PXE runs, SMM + 512 MiB for Secure
+// Boot, -no-reboot always.
 // Method: build the argv for each mode and look for the flags; write the sercon file and read it back.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';

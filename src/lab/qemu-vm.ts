@@ -3,7 +3,7 @@
  * serial console written to a file. `qemuArgs` is pure; `startVm` runs it through the
  * ProcessTracker and watches the serial log for a marker.
  *
- * Firmware modes (lab.md "Scenarios", pitfalls 1, 4, 5 and "Secure Boot"):
+ * Firmware modes (docs/lab-notes.md, "QEMU flags per firmware mode", and the sections it points to):
  *   bios    SeaBIOS bios-256k.bin + the iPXE NIC ROM QEMU attaches to virtio-net; the BIOS console
  *           is mirrored to COM1 by SeaBIOS "sercon" (fw_cfg etc/sercon-port = 0x3f8).
  *   uefi    OVMF_CODE_4M.fd + a fresh copy of OVMF_VARS_4M.fd; the NIC gets `romfile=` (empty) so
@@ -75,7 +75,8 @@ export function qemuArgs(c: VmConfig): string[] {
     const code = secure ? FIRMWARE_FILES.ovmfCodeSecureBoot : FIRMWARE_FILES.ovmfCode;
     args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${code}`,
       '-drive', `if=pflash,format=raw,unit=1,file=${c.varsPath}`);
-    // lab.md pitfall 1: without this, the iPXE EFI driver in efi-virtio.rom boots instead of EDK2.
+    // Without this, the iPXE EFI driver in efi-virtio.rom boots instead of EDK2 (docs/lab-notes.md,
+    // "QEMU's NIC ROM boots instead of OVMF's own PXE").
     nic.push('romfile=');
   }
   args.push('-netdev', `tap,id=net0,ifname=${c.tap},script=no,downscript=no`, '-device', nic.join(','));

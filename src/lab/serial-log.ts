@@ -1,7 +1,8 @@
 /**
  * Reading a VM's serial console log (QEMU `-serial file:`). Pure text functions. SeaBIOS "sercon"
- * and iPXE draw on COM1 with ANSI escape sequences and carriage returns (lab.md pitfall 5), so the
- * raw log is cleaned before anything is matched against it.
+ * and iPXE draw on COM1 with ANSI escape sequences and carriage returns (docs/lab-notes.md, "The
+ * BIOS console reaches the serial port only through sercon"), so the raw log is cleaned before
+ * anything is matched against it.
  */
 
 /** The initramfs `/init` prints this, then powers off (src/lab/initramfs.ts). */

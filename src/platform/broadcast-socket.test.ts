@@ -1,24 +1,13 @@
-// Goal: the broadcast address math the peer protocols rely on (RFC 919/922 directed broadcast,
-// network of a CIDR), and the socket itself: two sockets on one port both receive a broadcast (the
+// Goal: the LAN broadcast socket: two sockets on one port both receive a broadcast (the
 // SO_REUSEADDR property several agents on one host depend on), a taken port is one clear error
-// naming the flag, and close() lets a queued datagram go first.
-// Method: pure cases; sockets on loopback only (127.255.255.255, the loopback net's broadcast).
+// naming the flag, and close() lets a queued datagram go first. (The address math it is given,
+// directed broadcast and network of a CIDR, is tested in src/protocol/ipv4.test.ts.)
+// Method: sockets on loopback only (127.255.255.255, the loopback net's broadcast).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { BroadcastBindError, directedBroadcast, networkOf, openBroadcastSocket } from './broadcast-socket.js';
-
-test('directed broadcast and network of a CIDR', () => {
-  assert.equal(directedBroadcast('10.77.0.0/24'), '10.77.0.255');
-  assert.equal(directedBroadcast('10.77.0.17/24'), '10.77.0.255');
-  assert.equal(directedBroadcast('172.16.0.0/12'), '172.31.255.255');
-  assert.equal(directedBroadcast('192.168.1.4/30'), '192.168.1.7');
-  assert.equal(directedBroadcast('192.168.1.4/31'), '255.255.255.255', 'point-to-point: no broadcast address (RFC 3021)');
-  assert.equal(directedBroadcast('0.0.0.0/0'), '255.255.255.255');
-  assert.equal(networkOf('10.77.0.17/24'), '10.77.0.0/24');
-  assert.equal(networkOf('10.77.0.17/32'), '10.77.0.17/32');
-  assert.equal(networkOf('172.20.5.9/12'), '172.16.0.0/12');
-});
+import { PeerbootError } from '../contract/error-codes.js';
+import { openBroadcastSocket } from './broadcast-socket.js';
 
 test('two sockets on one port both get a broadcast; a taken port is one clear error', async () => {
   // A free port, found by binding an ephemeral socket.
@@ -26,7 +15,7 @@ test('two sockets on one port both get a broadcast; a taken port is one clear er
   await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
   const port = probe.address().port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const open = () => openBroadcastSocket({ port, broadcastAddress: '127.255.255.255', errorCode: 'TEST_ERR', bindError: (reason) => `port ${port} taken (${reason}); use --test-port` });
+  const open = () => openBroadcastSocket({ port, broadcastAddress: '127.255.255.255', purpose: 'a test', whenInUse: 'use --test-port' });
   const a = await open();
   const b = await open();
   const got = { a: [] as string[], b: [] as string[] };
@@ -40,8 +29,8 @@ test('two sockets on one port both get a broadcast; a taken port is one clear er
   await new Promise<void>((r) => holder.bind(0, '0.0.0.0', () => r()));
   const held = holder.address().port;
   await assert.rejects(
-    openBroadcastSocket({ port: held, broadcastAddress: '127.255.255.255', errorCode: 'TEST_ERR', bindError: (reason) => `port ${held} taken (${reason}); use --test-port` }),
-    (e: unknown) => e instanceof BroadcastBindError && e.code === 'TEST_ERR' && /taken \(EADDRINUSE\); use --test-port/.test(e.message),
+    openBroadcastSocket({ port: held, broadcastAddress: '127.255.255.255', purpose: 'a test', whenInUse: 'use --test-port' }),
+    (e: unknown) => e instanceof PeerbootError && e.code === 'PEERBOOT_ERR_PORT_IN_USE' && e.message === `UDP 0.0.0.0:${held} (a test) is already in use: use --test-port`,
   );
   await new Promise<void>((r) => holder.close(() => r()));
   // close() lets a datagram sent just before go out first.

@@ -5,8 +5,8 @@
  * router). On Linux a socket bound to a unicast address never sees broadcasts, hence 0.0.0.0;
  * SO_REUSEADDR lets several agents on one host (tests, labs) all receive each datagram.
  */
-import { createSocket } from 'node:dgram';
-import { ipv4ToNumber, numberToIpv4 } from './network-interfaces.js';
+import { bindUdpSocket, createUdpSocket } from './udp-socket.js';
+import { bindFailure } from './bind-failure.js';
 
 export type DatagramHandler = (bytes: Uint8Array, from: { address: string; port: number }) => void;
 
@@ -18,48 +18,24 @@ export interface BroadcastSocket {
   close(): Promise<void>;
 }
 
-export class BroadcastBindError extends Error {
-  constructor(message: string, readonly code: string) {
-    super(message);
-    this.name = 'BroadcastBindError';
-  }
-}
-
-function maskOf(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-}
-
-/** "10.77.0.17/24" or "10.77.0.0/24" → "10.77.0.0/24". */
-export function networkOf(cidr: string): string {
-  const [ip = '0.0.0.0', len = '32'] = cidr.split('/');
-  const prefix = Number(len);
-  return `${numberToIpv4((ipv4ToNumber(ip) & maskOf(prefix)) >>> 0)}/${prefix}`;
-}
-
-/** The subnet-directed broadcast address of "a.b.c.d/len" (255.255.255.255 for /31 and /32). */
-export function directedBroadcast(subnet: string): string {
-  const [ip = '0.0.0.0', len = '32'] = subnet.split('/');
-  const prefix = Number(len);
-  if (prefix >= 31) return '255.255.255.255';
-  return numberToIpv4((ipv4ToNumber(ip) | ~maskOf(prefix)) >>> 0);
-}
-
 /**
- * Binds the socket. A bind failure rejects with BroadcastBindError(`bindError(code)`, errorCode),
- * so each protocol names its own flag in the message.
+ * Binds the socket. A bind failure rejects with the shared PeerbootError (platform/bind-failure.ts),
+ * whose message names the protocol (`purpose`) and what to do when the port is taken (`whenInUse`,
+ * e.g. the protocol's own flag).
  */
 export async function openBroadcastSocket(o: {
   port: number;
   broadcastAddress: string;
   onSendError?: (error: Error) => void;
-  bindError: (reason: string) => string;
-  errorCode: string;
+  purpose: string;
+  whenInUse: string;
 }): Promise<BroadcastSocket> {
-  const socket = createSocket({ type: 'udp4', reuseAddr: true });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', (error: NodeJS.ErrnoException) => reject(new BroadcastBindError(o.bindError(error.code ?? error.message), o.errorCode)));
-    socket.bind(o.port, '0.0.0.0', () => resolve());
-  });
+  const socket = createUdpSocket({ reuseAddr: true });
+  try {
+    await bindUdpSocket(socket, '0.0.0.0', o.port);
+  } catch (error) {
+    throw bindFailure(error as NodeJS.ErrnoException, { protocol: 'UDP', address: '0.0.0.0', port: o.port, purpose: o.purpose, whenInUse: o.whenInUse });
+  }
   socket.setBroadcast(true);
   let handler: DatagramHandler = () => {};
   socket.on('message', (msg, rinfo) => handler(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), { address: rinfo.address, port: rinfo.port }));

@@ -23,3 +23,22 @@ export const systemClock: Clock = {
     return { cancel: () => clearTimeout(t) };
   },
 };
+
+/**
+ * Runs `work` now and then every `intervalMs` until cancelled; a throwing run does not stop the
+ * next (the next timer is armed before the error propagates).
+ */
+export function repeatEvery(clock: Clock, intervalMs: number, work: () => void): TimerHandle {
+  let timer: TimerHandle | null = null;
+  let cancelled = false;
+  const run = () => {
+    if (cancelled) return;
+    try {
+      work();
+    } finally {
+      if (!cancelled) timer = clock.setTimer(intervalMs, run);
+    }
+  };
+  run();
+  return { cancel: () => { cancelled = true; timer?.cancel(); } };
+}

@@ -4,6 +4,7 @@
  * from the address the client talked to (EDK2 accepts TFTP only from that address).
  */
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { formatIpv4, parseIpv4 } from '../protocol/ipv4.js';
 
 export interface InterfaceIpv4 {
   name: string;
@@ -25,16 +26,6 @@ export class InterfaceError extends Error {
   }
 }
 
-/** Dotted IPv4 → unsigned 32-bit number. */
-export function ipv4ToNumber(ip: string): number {
-  return ip.split('.').reduce((acc, part) => (acc * 256 + Number(part)) >>> 0, 0);
-}
-
-/** Unsigned 32-bit number → dotted IPv4. */
-export function numberToIpv4(n: number): string {
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 0xff).join('.');
-}
-
 /** The first IPv4 address of interface `name`, or an InterfaceError naming the fix. */
 export function findInterfaceIpv4(name: string, list: InterfaceLister = networkInterfaces): InterfaceIpv4 {
   const all = list();
@@ -48,14 +39,6 @@ export function findInterfaceIpv4(name: string, list: InterfaceLister = networkI
     throw new InterfaceError(`network interface '${name}' has no IPv4 address; bring it up with an address (DHCP or static) first`, 'PEERBOOT_ERR_NO_IPV4');
   }
   const prefixLength = v4.cidr ? Number(v4.cidr.split('/')[1]) : 32;
-  const network = (ipv4ToNumber(v4.address) & ipv4ToNumber(v4.netmask)) >>> 0;
-  return { name, address: v4.address, netmask: v4.netmask, prefixLength, subnet: `${numberToIpv4(network)}/${prefixLength}`, mac: v4.mac };
-}
-
-/** True when `ip` lies inside `subnet` ("a.b.c.d/len"). */
-export function isInSubnet(ip: string, subnet: string): boolean {
-  const [base = '', lenText = '32'] = subnet.split('/');
-  const len = Number(lenText);
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return ((ipv4ToNumber(ip) & mask) >>> 0) === ((ipv4ToNumber(base) & mask) >>> 0);
+  const network = ((parseIpv4(v4.address) ?? 0) & (parseIpv4(v4.netmask) ?? 0)) >>> 0;
+  return { name, address: v4.address, netmask: v4.netmask, prefixLength, subnet: `${formatIpv4(network)}/${prefixLength}`, mac: v4.mac };
 }

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, test } from 'node:test';
 import { api, type RouteDef } from '../contract/api.js';
 import { chunkSizeBytes } from '../contract/manifest.js';
-import { decidePolicyUpdate, verifyPolicy, type SignedPolicy } from '../contract/policy.js';
-import { verifyManifest } from '../contract/manifest.js';
-import type { DatabaseFixture } from './store/test-databases.js';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { SignedPolicy } from '../contract/policy.js';
+import { decidePolicyUpdate, verifyManifest, verifyPolicy } from '../platform/crypto/signed-documents.js';
+import type { DatabaseFixture } from '../testkit/test-databases.js';
+import { startTestApp, type TestApp } from '../testkit/test-app.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

@@ -103,7 +103,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: chunkSizeBytes + 1 }, (_req, body, done) => done(null, body));
 
   const refuse = (req: FastifyRequest, reason: AuthRefusal, who: 'admin' | 'agent'): ServerError => {
-    ctx.counters.increment(`auth_refused_total{reason="${reason}"}`);
+    ctx.counters.increment('auth_refused_total', { reason });
     log.warn('request refused', { reason, caller: who, method: req.method, route: req.routeOptions.url, remote: req.ip });
     if (reason === 'expired') return new ServerError('SERVER_ERR_TOKEN_EXPIRED', 'token expired; log in again or create a new API token');
     if (reason === 'wrongKind') return new ServerError('SERVER_ERR_FORBIDDEN', `this token cannot call ${who} routes`);
@@ -172,7 +172,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions?.url ?? 'unmatched';
-    ctx.counters.increment(`http_requests_total{method="${req.method}",route="${route}",status="${reply.statusCode}"}`);
+    ctx.counters.increment('http_requests_total', { method: req.method, route, status: reply.statusCode });
     const fields = { method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) log.error('request', fields);
     else if (req.method !== 'GET' && !route.startsWith('/api/v1/agent/')) log.info('request', fields);
@@ -200,12 +200,13 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   });
   register('openapi', async () => openapi);
   register('metrics', async ({ reply }) => {
-    reply.type('text/plain; version=0.0.4');
-    return renderMetrics(ctx.counters, {
+    const metrics = await renderMetrics(ctx.counters, {
       process_resident_memory_bytes: process.memoryUsage().rss,
       policy_streams_open: ctx.hub.streamCount,
       config_revision: ctx.hub.revision,
     });
+    reply.type(metrics.contentType);
+    return metrics.text;
   });
 
   // -- auth

@@ -20,7 +20,7 @@ import { registerConsole } from './console-static.js';
 import { bootstrapInitialAdmin } from './services/admin-service.js';
 import { memoryChunkStore } from './services/content-store.js';
 import { createServiceContext } from './server.js';
-import { forEachDatabase } from './store/test-databases.js';
+import { forEachDatabase } from '../testkit/test-databases.js';
 
 interface Feed { ids: number[]; kinds: string[]; waitFor(count: number, timeoutMs?: number): Promise<void>; close(): Promise<void> }
 

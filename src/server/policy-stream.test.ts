@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiClient } from '../contract/client.js';
-import { readPolicyStream } from '../contract/policy-stream.js';
-import { verifyPolicy, type AgentPolicy } from '../contract/policy.js';
+import { readPolicyStream } from '../testkit/policy-stream.js';
+import type { AgentPolicy } from '../contract/policy.js';
+import { verifyPolicy } from '../platform/crypto/signed-documents.js';
 import { Counters } from '../platform/counters.js';
 import { memoryLogger, silentLogger } from '../platform/logger.js';
 import { buildApp } from './app.js';
@@ -15,9 +16,9 @@ import { bootstrapInitialAdmin } from './services/admin-service.js';
 import { postgresChangeBus } from './services/change-bus.js';
 import { memoryChunkStore } from './services/content-store.js';
 import { createServiceContext } from './server.js';
-import { startPostgresTestCluster, type PostgresTestCluster } from './store/postgres-test-cluster.js';
+import { startPostgresTestCluster, type PostgresTestCluster } from '../testkit/postgres-test-cluster.js';
 import { openStore, type Store } from './store/store.js';
-import { forEachDatabase } from './store/test-databases.js';
+import { forEachDatabase } from '../testkit/test-databases.js';
 import type pg from 'pg';
 
 interface Node { url: string; client: ApiClient; close(): Promise<void> }

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateSigningKey, type SigningKey } from '../contract/signature.js';
+import type { SigningKey } from '../contract/signature.js';
+import { generateSigningKey } from '../platform/crypto/document-signature.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { Counters } from '../platform/counters.js';
 import type { Logger } from '../platform/logger.js';
@@ -18,8 +19,8 @@ import { fsChunkStore } from './services/content-store.js';
 import type { ServiceContext } from './services/service-context.js';
 import { openStore, type Store } from './store/store.js';
 import type { FastifyInstance } from 'fastify';
+import { peerbootVersion } from '../platform/version.js';
 
-export const serverVersion = '0.1.0';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:8470 (the bound port when 0 was asked). */
@@ -60,7 +61,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     const ctx = await createServiceContext(store, { dataDir: config.dataDir, bus, logger, debounceMs: config.policyDebounceMs });
     const initialAdmin = await bootstrapInitialAdmin(ctx);
     const https = config.tlsCertPath && config.tlsKeyPath ? { cert: readFileSync(config.tlsCertPath), key: readFileSync(config.tlsKeyPath) } : undefined;
-    const app = await buildApp(ctx, { version: serverVersion, https });
+    const app = await buildApp(ctx, { version: peerbootVersion, https });
     await app.listen({ host: config.host, port: config.port });
     // Housekeeping, hourly: expired sessions and API tokens (refused anyway), boot events past retention.
     const sweep = setInterval(() => {

@@ -1,14 +1,16 @@
 /**
  * Cuts one raw capture of a lab boot into golden fixtures. Pure: records in, record indices out.
  *
- * A network boot shows up on the VM's tap in a fixed order (lab.md "Firmware packet facts"):
+ * A network boot shows up on the VM's tap in a fixed order (docs/lab-notes.md, "The order of a
+ * network boot on the wire"):
  *   firmware DHCP (DISCOVER/OFFER/REQUEST/ACK on 67, the 4011 exchange)
  *   → TFTP of the NBP (the first RRQ; for OVMF a tsize probe ended by ERROR 8, then the transfer)
  *   → the chained iPXE's own DHCP → its script …
  * So the first TFTP RRQ separates the firmware's DHCP packets from the chained iPXE's, and the NBP's
  * TFTP packets are those between that RRQ and the chained iPXE's first DHCP packet.
  */
-import { udpInEthernet, type PcapRecord, type UdpDatagram } from './pcap-file.js';
+import type { PcapRecord } from './pcap/pcap-file.js';
+import { udpInEthernet, type UdpDatagram } from './pcap/udp-datagrams.js';
 
 const DHCP_MAGIC_COOKIE = 0x63825363;
 const DHCP_PORTS = new Set([67, 68, 4011]);
@@ -69,7 +71,7 @@ function tftpOf(d: UdpDatagram): CapturedPacket {
 export function classifyCapture(records: PcapRecord[]): CapturedPacket[] {
   const tftpClients = new Set<string>();
   return records.map((r) => {
-    const d = udpInEthernet(r.frame);
+    const d = udpInEthernet(r.data);
     if (!d) return { proto: 'other' } as const;
     if (isDhcp(d)) return { proto: 'dhcp', op: d.payload[0] ?? 0, messageType: dhcpMessageType(d.payload) };
     const src = `${d.srcIp}:${d.srcPort}`;

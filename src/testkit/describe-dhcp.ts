@@ -2,8 +2,9 @@
  * A stable, human-readable rendering of a DhcpPacket (one field or option per line), used by the
  * golden tests over real firmware captures (after pixiecore's DebugString) and by debug logs.
  */
-import { DhcpOptionCode, messageTypeName } from './options.js';
-import { bytesToLatin1, isBroadcast, MalformedPacketError, type DhcpPacket } from './packet.js';
+import { DhcpOptionCode, messageTypeName } from '../protocol/dhcp/options.js';
+import { bytesToLatin1, isBroadcast, MalformedDhcpPacketError, type DhcpPacket } from '../protocol/dhcp/packet.js';
+import { ipv4TextFromBytes } from '../protocol/ipv4.js';
 import {
   classifyArchitecture,
   decodeClientArchitectures,
@@ -13,7 +14,7 @@ import {
   decodePxeVendorOptions,
   decodeUserClass,
   IpxeOption,
-} from './pxe.js';
+} from '../protocol/dhcp/pxe.js';
 
 function hex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -45,7 +46,7 @@ const optionNames = new Map<number, string>([
 function ipv4List(data: Uint8Array): string {
   if (data.length === 0 || data.length % 4 !== 0) return `hex ${hex(data)}`;
   const out: string[] = [];
-  for (let i = 0; i < data.length; i += 4) out.push(`${data[i]}.${data[i + 1]}.${data[i + 2]}.${data[i + 3]}`);
+  for (let i = 0; i < data.length; i += 4) out.push(ipv4TextFromBytes(data, i));
   return out.join(', ');
 }
 
@@ -117,7 +118,7 @@ export function describeDhcpPacket(packet: DhcpPacket): string {
     try {
       value = describeOptionValue(code, data, vendorClass);
     } catch (err) {
-      if (!(err instanceof MalformedPacketError)) throw err;
+      if (!(err instanceof MalformedDhcpPacketError)) throw err;
       value = `MALFORMED (${err.reason}) hex ${hex(data)}`;
     }
     lines.push(`option ${code} ${optionNames.get(code) ?? 'unknown'} [${data.length}]: ${value}`);

@@ -1,9 +1,10 @@
 /**
- * The in-memory twin of the fs chunk store (style §3.6): same contract, same conformance suite.
+ * The in-memory twin of the fs chunk store: same contract, and it passes the same conformance
+ * suite (src/agent/content/chunk-store.suite.ts), so a test can use it in place of the disk.
  * Used by swarm simulations and tests. `capacityBytes` makes "disk full" reproducible; `damage`
  * flips a stored byte so verify-on-read can be exercised.
  */
-import { ChunkStoreError, checkChunkForWrite, sha256Hex, type ChunkRead, type ChunkStore, type StoredChunk } from './chunk-store.js';
+import { ChunkStoreError, checkChunkForWrite, sha256Hex, type ChunkRead, type ChunkStore, type StoredChunk } from '../agent/content/chunk-store.js';
 
 export interface MemoryChunkStore extends ChunkStore {
   /** Test hook: corrupt a stored chunk in place (as bit rot would). */

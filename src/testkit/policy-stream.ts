@@ -4,9 +4,9 @@
  * it (verifyPolicy / decidePolicyUpdate) before use. Reconnecting and the ETag-polling fallback
  * are the caller's loop; `lastEventId` makes a reconnect skip the document already held.
  */
-import { api } from './api.js';
-import { apiErrorOf } from './client.js';
-import { SseParser } from './sse.js';
+import { api } from '../contract/api.js';
+import { apiErrorOf } from '../contract/client.js';
+import { SseParser } from '../contract/sse.js';
 
 export interface PolicyStreamOptions {
   baseUrl: string;

@@ -1,4 +1,5 @@
-// Goal: the Secure Boot boot root's pure parts say what lab.md "Secure Boot" requires: GRUB 2.06
+// Goal: the Secure Boot boot root's pure parts say what the chain requires (docs/lab-notes.md,
+// "What each Secure Boot stage asks of TFTP" and "Proof that Secure Boot was on"): GRUB 2.06
 // syntax without `||`, absolute `/vmlinuz` + `/initrd.gz` paths, a failure line; an /init that
 // loads efivarfs and reports byte 5 of SecureBoot, the kernel message and the lockdown mode; and
 // the marker parser reads those fields back.

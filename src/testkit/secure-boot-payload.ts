@@ -1,8 +1,9 @@
 /**
- * The Secure Boot boot root (lab.md "Secure Boot"): Debian's Microsoft-signed shim as the UEFI NBP,
- * Debian's signed GRUB *network* image served as `grubx64.efi` (shim asks for that fixed name next
- * to its own boot file name), a `grub/grub.cfg` (GRUB's built-in prefix is `/grub`), the lab's
- * Debian-signed cloud kernel, and an initramfs whose `/init` reports whether Secure Boot was on.
+ * The Secure Boot boot root (docs/lab-notes.md, "The Secure Boot chain and its files"): Debian's
+ * Microsoft-signed shim as the UEFI NBP, Debian's signed GRUB *network* image served as
+ * `grubx64.efi` (shim asks for that fixed name next to its own boot file name), a `grub/grub.cfg`
+ * (GRUB's built-in prefix is `/grub`), the lab's Debian-signed cloud kernel, and an initramfs whose
+ * `/init` reports whether Secure Boot was on.
  * For the negative test the unsigned Debian `ipxe.efi` sits in the same root.
  *
  * The signed binaries come from scripts/fetch-lab-secureboot.sh (`apt-get download` + `dpkg-deb
@@ -13,9 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { IPXE_FILES, labKernelPath, repoRoot } from './boot-root.js';
-import { BUSYBOX_PATH } from './initramfs.js';
-import { BOOTED_MARKER } from './serial-log.js';
+import { IPXE_FILES, labKernelPath, repoRoot } from '../lab/boot-root.js';
+import { BUSYBOX_PATH } from '../lab/initramfs.js';
+import { BOOTED_MARKER } from '../lab/serial-log.js';
 
 /** Names inside the Secure Boot boot root (relative, as `peerboot responder` takes them). */
 export const SECURE_BOOT_FILES = {
@@ -83,10 +84,10 @@ export const GRUB_FAILED_MARKER = 'PEERBOOT-GRUB-FAILED';
 
 /**
  * `/init` for the Secure Boot initramfs. Besides the usual marker fields it reports three
- * independent views of Secure Boot (lab.md "Proof that Secure Boot was on"):
+ * independent views of Secure Boot (docs/lab-notes.md, "Proof that Secure Boot was on"):
  *   secureboot_var  byte 5 of the EFI variable SecureBoot (efivarfs is a module in the cloud
  *                   kernel, CONFIG_EFIVAR_FS=m, so the initramfs carries and loads it; the first
- *                   4 bytes of an efivarfs file are the attributes, lab.md pitfall 7)
+ *                   4 bytes of an efivarfs file are the attributes; same section)
  *   kmsg            Secure_boot_enabled when dmesg has the kernel's "Secure boot enabled" line
  *   lockdown        the bracketed mode of /sys/kernel/security/lockdown (integrity under SB)
  */

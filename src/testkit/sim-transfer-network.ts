@@ -9,9 +9,9 @@
  * fail after `timeoutMs`; a `corrupting` agent flips a byte of everything it serves. WAN bytes are
  * counted per site, which is what the tests bound.
  */
-import type { FakeClock } from '../../testkit/fake-clock.js';
-import type { ChunkStore } from '../content/chunk-store.js';
-import type { PeerChunkFetcher, SourceFetchResult, WanChunkFetcher } from './package-swarm.js';
+import type { FakeClock } from './fake-clock.js';
+import type { ChunkStore } from '../agent/content/chunk-store.js';
+import type { PeerChunkFetcher, SourceFetchResult, WanChunkFetcher } from '../agent/swarm/package-swarm.js';
 
 export interface SimTransferConfig {
   wanBytesPerMs: number;

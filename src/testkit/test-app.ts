@@ -6,13 +6,13 @@ import type { FastifyInstance } from 'fastify';
 import type { InjectOptions } from 'fastify';
 import { Counters } from '../platform/counters.js';
 import { memoryLogger } from '../platform/logger.js';
-import { buildApp } from './app.js';
-import { bootstrapInitialAdmin } from './services/admin-service.js';
-import { memoryChunkStore } from './services/content-store.js';
-import type { ServiceContext } from './services/service-context.js';
-import { createServiceContext } from './server.js';
-import type { ChangeBus } from './services/change-bus.js';
-import type { Store } from './store/store.js';
+import { buildApp } from '../server/app.js';
+import { bootstrapInitialAdmin } from '../server/services/admin-service.js';
+import { memoryChunkStore } from '../server/services/content-store.js';
+import type { ServiceContext } from '../server/services/service-context.js';
+import { createServiceContext } from '../server/server.js';
+import type { ChangeBus } from '../server/services/change-bus.js';
+import type { Store } from '../server/store/store.js';
 
 export interface TestApp {
   app: FastifyInstance;

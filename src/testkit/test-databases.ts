@@ -4,7 +4,7 @@
  */
 import { after, before, describe } from 'node:test';
 import { startPostgresTestCluster, type PostgresTestCluster } from './postgres-test-cluster.js';
-import { openStore, type Store } from './store.js';
+import { openStore, type Store } from '../server/store/store.js';
 
 export interface DatabaseFixture {
   engine: 'sqlite' | 'postgres';

@@ -3,7 +3,8 @@
 // import; unsigned and non-PE files are recognised as such.
 // Method: synthetic PE32+/PE32 images with WIN_CERTIFICATE entries built here byte by byte (offsets
 // from the PE/COFF specification); real files when present: Debian's Microsoft-signed shim (two
-// signatures: UEFI CA 2011 and UEFI CA 2023, lab.md) and the unsigned Debian ipxe.efi.
+// signatures: UEFI CA 2011 and UEFI CA 2023; docs/lab-notes.md, "The Secure Boot chain and its
+// files") and the unsigned Debian ipxe.efi.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +68,7 @@ test('unsigned images have no signatures; non-PE bytes are refused with the reas
 const shim = fileURLToPath(new URL('../../.cache/lab/sb/shimx64.efi', import.meta.url));
 test('real files: Debian\'s shim carries UEFI CA 2011 and UEFI CA 2023 signatures; ipxe.efi none', { skip: existsSync(shim) ? false : 'no .cache/lab/sb/shimx64.efi (bash scripts/fetch-lab-secureboot.sh)' }, () => {
   const cas = microsoftCasBySignature(readFileSync(shim));
-  assert.equal(cas.length, 2, 'two WIN_CERTIFICATE entries (lab.md: sig 1 and sig 2)');
+  assert.equal(cas.length, 2, 'two WIN_CERTIFICATE entries (UEFI CA 2011 and UEFI CA 2023)');
   assert.deepEqual(new Set(cas.flat()), new Set([MICROSOFT_SECURE_BOOT_CAS.thirdPartyUefiCa2011, MICROSOFT_SECURE_BOOT_CAS.thirdPartyUefiCa2023]));
   assert.deepEqual(bootManagerGenerations(readFileSync(shim)), [], 'shim is not a Windows boot manager');
   if (existsSync('/usr/lib/ipxe/ipxe.efi')) assert.deepEqual(authenticodeSignatures(readFileSync('/usr/lib/ipxe/ipxe.efi')), []);

@@ -1,6 +1,6 @@
 /**
- * Which Microsoft certificate authority signed a UEFI binary (issue 8 item 4: PCA2011- and
- * PCA2023-signed Windows boot managers, both importable and chosen per deployment). Secure Boot
+ * Which Microsoft certificate authority signed a UEFI binary, so that PCA2011- and PCA2023-signed
+ * Windows boot managers can both be imported and the one a deployment's machines trust chosen. Secure Boot
  * machines trust one or both: older db holds only "Microsoft Windows Production PCA 2011", machines
  * updated for the 2023 certificate change hold "Windows UEFI CA 2023" (and may have PCA 2011
  * revoked through dbx). Third-party loaders such as shim are signed by the "Microsoft Corporation

@@ -43,7 +43,8 @@ test('what each firmware needs (and when the optional programs become needed)', 
   assert.deepEqual(names({ firmware: 'bios', f12Prompt: true, abortPxe: true }), ['abortpxe.com', 'boot.sdi', 'boot.wim', 'bootmgr.exe', 'pxeboot.com', 'pxeboot.n12', 'wgl4_boot.ttf']);
   assert.deepEqual(names({ firmware: 'uefi', abortPxe: true }), ['boot.sdi', 'boot.wim', 'bootmgfw.efi', 'wgl4_boot.ttf']);
   assert.equal(DEFAULT_BCD_PATH, '\\Boot\\BCD');
-  // bootmgr.exe must sit next to pxeboot.n12: pxeboot loads it from its own directory (reference §5).
+  // bootmgr.exe must sit next to pxeboot.n12: pxeboot loads it from its own directory
+  // (docs/protocol-notes.md, "Windows boot manager paths and option 252").
   const served = (role: string) => TOOLKIT_FILES.find((s) => s.role === role)!.servedPath;
   assert.equal(served('pxeboot.n12').replace(/[^\\]+$/, ''), served('bootmgr.exe').replace(/[^\\]+$/, ''));
   assert.equal(served('boot.sdi'), '\\Boot\\boot.sdi');

@@ -1,6 +1,7 @@
 /**
  * The Windows toolkit folder: which files a Windows boot profile needs, where they sit in the folder
- * layouts admins actually have, and where peerboot serves them (protocol-reference §5).
+ * layouts admins actually have, and where peerboot serves them
+ * (docs/protocol-notes.md, "Windows boot manager paths and option 252").
  *
  * Layouts recognised (searched case-insensitively, in this order, optionally under an architecture
  * folder amd64/, x86/ or arm64/ as in the ADK's "Windows Preinstallation Environment" folder):
@@ -39,7 +40,7 @@ export interface ToolkitFileSpec {
   readonly servedPath: string;
 }
 
-/** Where bootmgr looks for the BCD when DHCP option 252 names none (protocol-reference §5). */
+/** Where bootmgr looks for the BCD when DHCP option 252 names none (docs/protocol-notes.md, "Windows boot manager paths and option 252"). */
 export const DEFAULT_BCD_PATH = '\\Boot\\BCD';
 
 const PXE_DIRS = ['Boot', 'Windows/Boot/PXE', 'mount/Windows/Boot/PXE', ''];

@@ -1,6 +1,7 @@
 // Goal: the wimboot fast lane script loads wimboot and then the BCD of the client's own firmware,
-// the font, boot.sdi and boot.wim over HTTP under the names wimboot expects (reference §4), never
-// the other firmware's BCD, and refuses paths or bases iPXE could not use.
+// the font, boot.sdi and boot.wim over HTTP under the names wimboot expects (docs/protocol-notes.md,
+// "WinPE through wimboot"), never the other firmware's BCD, and refuses paths or bases iPXE could
+// not use.
 // Method: generate scripts for BIOS+UEFI and single-firmware profiles; check lines and order.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

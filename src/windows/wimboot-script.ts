@@ -1,8 +1,9 @@
 /**
- * The WinPE fast lane (issue 8 item 3): an iPXE script that boots a Windows boot root through
- * wimboot over HTTP instead of bootmgr over TFTP (reference §4: "kernel wimboot, then initrd the
- * files bootmgr (optional), BCD, boot.sdi and boot.wim under those names, then boot"; one script
- * for BIOS and UEFI). wimboot is not in Debian, so it is offered only when the admin supplies it
+ * The WinPE fast lane (bootmgr's TFTP is slow for a boot.wim of hundreds of MB; HTTP is not): an
+ * iPXE script that boots a Windows boot root through wimboot over HTTP instead of bootmgr over TFTP
+ * (docs/protocol-notes.md, "WinPE through wimboot": kernel wimboot, then the files bootmgr
+ * (optional), BCD, boot.sdi and boot.wim as initrds under those names, then boot; one script for
+ * BIOS and UEFI). wimboot is not in Debian, so it is offered only when the admin supplies it
  * (a file in the boot root). Pure: options in, script text out.
  *
  * The BCD is chosen by iPXE's ${platform} (efi / pcbios) from the per-firmware BCDs that

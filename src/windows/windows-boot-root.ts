@@ -2,7 +2,8 @@
  * A Windows boot root: the toolkit's files copied to the paths the Windows boot programs ask for
  * (toolkit.ts `servedPath`, backslashes → directories), plus the BCD store peerboot generates
  * (ramdisk-bcd.ts; self-checked with readBcdStore before it is written), and the values the
- * responder needs: the NBP per firmware and the BCD path for DHCP option 252 (protocol-reference §5).
+ * responder needs: the NBP per firmware and the BCD path for DHCP option 252 (docs/protocol-notes.md,
+ * "Windows boot manager paths and option 252").
  *
  * One BCD per firmware, because the OS loader differs (winload.exe for BIOS, winload.efi for UEFI):
  *   BIOS  \Boot\BCD       bootmgr's default path, so BIOS also boots where option 252 is lost

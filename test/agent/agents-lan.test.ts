@@ -1,6 +1,6 @@
-// Goal: three real `peerboot agent` processes on one LAN with a real `peerboot server`
-// (issue 4 items 1–6): after Enable exactly one agent answers PXE and one stands by; when
-// the active one dies (SIGKILL, no goodbye) another answers PXE within the 3 s budget, and a
+// Goal: three real `peerboot agent` processes on one LAN with a real `peerboot server`, the
+// agent's serving duties end to end: after Enable exactly one agent answers PXE and one stands by;
+// when the active one dies (SIGKILL, no goodbye) another answers PXE within the 3 s budget, and a
 // returning agent does not take the role back (no flapping); with the server stopped, the agents
 // keep electing and answering from their last signed policy, and an agent restarted meanwhile
 // comes back from its cached policy and certificate; an agent with a broken policy cache starts,

@@ -1,4 +1,5 @@
-// Goal: real firmware still boots when the elected responder dies (issue 4 item 8):
+// Goal: real firmware still boots when the elected responder dies, at each point of a boot where
+// losing the server matters:
 //   (a) SeaBIOS + iPXE ROM: the active agent is killed as the machine powers on → it boots from
 //       the standby;
 //   (b) OVMF native PXE: the active agent is killed right after the NBP (ipxe.efi) transfer,

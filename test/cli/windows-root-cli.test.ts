@@ -1,7 +1,8 @@
 // Goal: `peerboot windows-root` turns a toolkit folder (copype layout) into a boot root with the
 // files at the paths bootmgr asks for and a readable BCD per firmware, and prints responder flags
 // that `peerboot responder` accepts; an incomplete toolkit is refused naming the missing files; the
-// responder refuses a --bcd that does not parse (issue 8 "bad input") before touching the network.
+// responder refuses a --bcd that does not parse (bad input stops start-up, it is never served)
+// before touching the network.
 // Method: spawn the real CLI (through tsx) on a synthetic toolkit tree with placeholder binaries.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

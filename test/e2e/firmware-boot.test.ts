@@ -1,5 +1,5 @@
 // Goal: real PXE firmware boots Linux through OUR responder, beside an unchanged DHCP-only server,
-// with no other PXE/TFTP software on the network (issue 2, item 8):
+// with no other PXE/TFTP software on the network (peerboot alone is enough to boot them):
 //   (a) SeaBIOS + iPXE NIC ROM → (undionly.kpxe →) iPXE script → kernel + initrd, all over TFTP
 //   (b) the same with script, kernel and initrd over HTTP
 //   (c) OVMF native PXE (NIC ROM disabled) → TFTP ipxe.efi → iPXE script → kernel over TFTP

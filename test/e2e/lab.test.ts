@@ -1,6 +1,7 @@
-// Goal: the firmware lab itself is safe and leaves nothing behind (lab.md "Safety"): machines on the
-// lab switch reach each other, nothing routes outside 10.77.0.0/24, teardown stops every process it
-// started and deletes every namespace — also when the process that built the lab was SIGKILLed.
+// Goal: the firmware lab itself is safe and leaves nothing behind (docs/lab-notes.md, "Lab safety:
+// own namespaces, private addresses, stop by PID"): machines on the lab switch reach each other,
+// nothing routes outside 10.77.0.0/24, teardown stops every process it started and deletes every
+// namespace — also when the process that built the lab was SIGKILLed.
 // Method: build a real lab (no VM): start the DHCP-only server, ping it from the peer namespace,
 // inspect routes and forwarding, tear down and look for leftovers; then build a lab in a child
 // process, SIGKILL it, and check the next Lab.create removes the orphan.

@@ -1,15 +1,16 @@
-// Goal: Secure Boot, proven (issue 8, item 4). OVMF with Secure Boot on and the Microsoft keys
-// enrolled (OVMF_CODE_4M.secboot.fd + a fresh OVMF_VARS_4M.ms.fd, q35 + SMM, 512 MiB) boots
-// Debian's Microsoft-signed shim → Debian-signed GRUB network image → Debian-signed kernel →
-// initramfs marker, every file over TFTP from `peerboot responder --uefi shimx64.efi`; the marker
-// must show Secure Boot on (EFI stub line, SecureBoot variable = 1, kernel message, lockdown).
+// Goal: Secure Boot, proven (most UEFI machines in the field have it on). OVMF with Secure Boot on
+// and the Microsoft keys enrolled (OVMF_CODE_4M.secboot.fd + a fresh OVMF_VARS_4M.ms.fd, q35 + SMM,
+// 512 MiB) boots Debian's Microsoft-signed shim → Debian-signed GRUB network image → Debian-signed
+// kernel → initramfs marker, every file over TFTP from `peerboot responder --uefi shimx64.efi`; the
+// marker must show Secure Boot on (EFI stub line, SecureBoot variable = 1, kernel message, lockdown).
 // Negative: the same firmware downloads the unsigned `ipxe.efi` from us completely and refuses it
 // ("Access Denied"), and nothing boots — so the check is real.
-// Method: the firmware lab (src/lab) as in firmware-boot.test.ts. Condition (lab.md "Secure Boot",
-// pitfall 1): Debian 12's signed GRUB 2.06 ignores proxyDHCP and takes its TFTP server from the
-// DHCP server's siaddr, so the unchanged DHCP server gets ONE setting, next-server = the peer
-// (`startDhcpServer({ nextServer })`); the offer, the 4011 ACK (file=shimx64.efi) and all TFTP
-// still come from our responder. Boot times go to test-results/e2e/timings.txt.
+// Method: the firmware lab (src/lab) as in firmware-boot.test.ts. Condition (docs/lab-notes.md,
+// "GRUB 2.06 ignores proxyDHCP"): Debian 12's signed GRUB 2.06 ignores proxyDHCP and takes its
+// TFTP server from the DHCP server's siaddr, so the unchanged DHCP server gets ONE setting,
+// next-server = the peer (`startDhcpServer({ nextServer })`); the offer, the 4011 ACK
+// (file=shimx64.efi) and all TFTP still come from our responder. Boot times go to
+// test-results/e2e/timings.txt.
 // Needs root, the lab packages, the lab kernel and the signed chain (bash scripts/install-deps.sh);
 // without them the tests FAIL when CI is set and are skipped otherwise.
 import assert from 'node:assert/strict';
@@ -23,7 +24,7 @@ import { withLab } from '../../src/lab/lab.js';
 import type { PacketEvent } from '../../src/lab/packet-watch.js';
 import { missingLabPrerequisites } from '../../src/lab/preflight.js';
 import { FIRMWARE_FILES } from '../../src/lab/qemu-vm.js';
-import { buildSecureBootRoot, missingSecureBootPayload, parseSecureBootFacts, SECURE_BOOT_FILES } from '../../src/lab/secure-boot-payload.js';
+import { buildSecureBootRoot, missingSecureBootPayload, parseSecureBootFacts, SECURE_BOOT_FILES } from '../../src/testkit/secure-boot-payload.js';
 import { parseBootedMarker } from '../../src/lab/serial-log.js';
 
 const resultsDir = join(repoRoot(), 'test-results', 'e2e');
@@ -60,7 +61,8 @@ async function bootSecure(name: string, nbp: string, waitFor: RegExp, timeoutMs:
   await waitForNoOtherQemu(600_000);
   return withLab({ workDir }, async (lab) => {
     const peer = lab.peer(1);
-    // lab.md "Secure Boot": GRUB 2.06 takes its TFTP server from siaddr, not from the proxy offer.
+    // GRUB 2.06 takes its TFTP server from siaddr, not from the proxy offer (docs/lab-notes.md,
+    // "GRUB 2.06 ignores proxyDHCP").
     await lab.startDhcpServer({ nextServer: peer.ip });
     const watch = await lab.startPacketWatch();
     const r = await lab.startResponder(peer, {
@@ -118,7 +120,8 @@ describe('Secure Boot: OVMF with Microsoft keys through the peerboot responder',
     assert.equal(sb.securebootVar, '1', 'SecureBoot EFI variable');
     assert.equal(sb.kmsg, 'Secure_boot_enabled');
     assert.equal(sb.lockdown, 'integrity');
-    // The whole chain came from our peer, in the order of lab.md's table.
+    // The whole chain came from our peer, in the order of docs/lab-notes.md, "What each Secure Boot
+    // stage asks of TFTP".
     for (const file of [SECURE_BOOT_FILES.shim, SECURE_BOOT_FILES.grub, SECURE_BOOT_FILES.grubCfg, SECURE_BOOT_FILES.kernel, SECURE_BOOT_FILES.initrd]) {
       const reads = rrqs(r.events, file);
       assert.ok(reads.length > 0, `no TFTP read of ${file}`);
@@ -138,7 +141,8 @@ describe('Secure Boot: OVMF with Microsoft keys through the peerboot responder',
     record(`e2e secure-boot-unsigned: refused after ${r.seconds.toFixed(1)} s (${r.hitLine.trim()})`);
     assert.match(r.hitLine, /Access Denied/);
     assert.doesNotMatch(r.serial, /PEERBOOT-BOOTED|iPXE initialising|EFI stub/);
-    // The refusal is about the signature, not the transfer (lab.md pitfall 6): the NBP came in whole.
+    // The refusal is about the signature, not the transfer (docs/lab-notes.md, "Proof that Secure
+    // Boot was on"): the NBP came in whole.
     assert.match(r.serial, /NBP file downloaded successfully/);
     assert.ok(rrqs(r.events, SECURE_BOOT_FILES.unsignedNbp).length > 0, 'the firmware asked us for ipxe.efi');
     const size = statSync(join(rootDir, SECURE_BOOT_FILES.unsignedNbp)).size;

@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { issueAgentCertificate, rawPublicKey } from '../../src/agent/election/peer-crypto.js';
+import { issueAgentCertificate } from '../../src/agent/peers/peer-crypto.js';
+import { rawPublicKey } from '../../src/platform/crypto/ed25519-keys.js';
 
 const PREFIX = `pbel${process.pid}`;
 const BRIDGE_NS = `${PREFIX}-br`;

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync, chmodSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { verifyPolicy } from '../../src/contract/policy.js';
+import { verifyPolicy } from '../../src/platform/crypto/signed-documents.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = (args: string[], env: Record<string, string> = {}, input?: string) =>

@@ -1,6 +1,8 @@
-// Goal: issue 8, items 1–2 without Windows. A Windows boot root built from a synthetic toolkit tree
-// with the real `copype` layout (placeholder binaries) is served by OUR TFTP server, and the request
-// sequence of the Windows boot chain (protocol-reference §5, §6.9) gets every file byte-exact:
+// Goal: the Windows boot chain (BIOS and UEFI) proven without Windows. A Windows boot root built from
+// a synthetic toolkit tree with the real `copype` layout (placeholder binaries) is served by OUR
+// TFTP server, and the request sequence of the Windows boot chain (docs/protocol-notes.md,
+// "Windows boot manager paths and option 252" and "TFTP clients in the field") gets every file
+// byte-exact:
 //   PXE ROM    \Boot\pxeboot.n12         no options at all (legacy ROM: 512-byte blocks, no OACK)
 //   pxeboot    \Boot\bootmgr.exe         tsize + blksize 1456
 //   bootmgr    \boot\bcd                 tsize + blksize 1456 + windowsize 4 + msftwindow=31416
@@ -8,7 +10,8 @@
 //              \Boot\en-US\bootmgr.exe.mui (optional, absent: a prompt ERROR 1)
 //              boot\boot.sdi             (no leading backslash)
 //              \SOURCES\BOOT.WIM         blksize and windowsize taken FROM THE SERVED BCD
-// The OACK echoes blksize/windowsize/tsize as granted and never msftwindow (not implemented, §5).
+// The OACK echoes blksize/windowsize/tsize as granted and never msftwindow (not implemented;
+// docs/protocol-notes.md, "Windows TFTP tuning and msftwindow").
 // The generated BCD read back with readBcdStore names the same sdi and wim paths the client then
 // asks for. Over the wire, our proxyDHCP responder (loopback) answers BIOS and UEFI requests with
 // the backslash NBP and option 252 per firmware, and the BCD named by 252 is then fetched by TFTP.
@@ -169,7 +172,7 @@ describe('Windows boot chain replayed over real UDP against the peerboot TFTP se
 
     // 3. bootmgr asks for the BCD (no option 252 → \Boot\BCD), any letter case, with msftwindow.
     const bcdFetch = await tftpGet(server.port, '\\boot\\bcd', { tsize: '0', blksize: '1456', windowsize: '4', msftwindow: '31416' });
-    assert.equal(bcdFetch.oack?.has('msftwindow'), false, 'msftwindow is not implemented, so never echoed (§5)');
+    assert.equal(bcdFetch.oack?.has('msftwindow'), false, 'msftwindow is not implemented, so never echoed');
     assert.equal(bcdFetch.oack?.get('windowsize'), '4');
     assert.equal(bcdFetch.oack?.get('tsize'), String(bcdFetch.bytes.length));
     const objects = readBcdStore(bcdFetch.bytes);
@@ -245,8 +248,9 @@ describe('Windows boot chain replayed over real UDP against the peerboot TFTP se
     };
     const bcdOf = (r: ReturnType<typeof decodeDhcpPacket>) => Buffer.from(r.options.get(252) ?? []).toString('latin1');
     try {
-      // The 4011 exchange is answered to the request's own source address and port (§2.7), so this
-      // unprivileged client needs no port 68; the decision is the same as for the port-67 offer.
+      // The 4011 exchange is answered to the request's own source address and port
+      // (docs/protocol-notes.md, "Port 4011"), so this unprivileged client needs no port 68; the
+      // decision is the same as for the port-67 offer.
       const biosAck = await ask(responder.ports.proxy, 0, 3, 0x1001);
       assert.equal(biosAck.bootFile, '\\Boot\\pxeboot.n12');
       assert.equal(bcdOf(biosAck), '\\Boot\\BCD\0');

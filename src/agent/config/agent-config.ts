@@ -36,17 +36,20 @@ export interface AgentConfig {
   havePort: number;
   /** TCP port of the chunk server neighbours fetch from (the same on every agent of a LAN). */
   chunkPort: number;
-  /** Fetch packages from LAN peers first (issue 5); false = from the server only. */
+  /** Fetch packages from LAN peers first, so each package crosses a site's WAN once; false = server only. */
   peerPackages: boolean;
-  /** proxyDHCP reply delay (dnsmasq --dhcp-reply-delay) for fussy ROMs. */
+  /**
+   * proxyDHCP reply delay (dnsmasq --dhcp-reply-delay) for fussy ROMs (docs/protocol-notes.md,
+   * "What a PXE client sends and how long it waits").
+   */
   replyDelayMs: number;
   logLevel: LogLevel;
   labels: Record<string, string>;
   statusIntervalMs: number;
   policyPollIntervalMs: number;
-  /** Point iPXE clients at the least-loaded ready peer (issue 4 item 4). */
+  /** Point iPXE clients at the least-loaded ready peer, so the elected responder does not serve every boot alone. */
   loadSpreading: boolean;
-  /** Watch the LAN for other PXE responders (issue 4 item 5). */
+  /** Watch the LAN for other PXE responders: with a second one, firmware may boot from the wrong server. */
   rogueDetection: boolean;
 }
 

@@ -2,8 +2,8 @@
  * Where things live inside an agent's boot root (the one directory its TFTP and HTTP servers serve):
  *   p/<packageId>/<path>     the files of a package, as its signed manifest lists them
  *   s/<profileId>.ipxe       the iPXE script generated for a boot profile
- * Names are what firmware asks for, so they stay short: the `file` field holds 127 bytes (§2.3 of
- * the protocol reference) and a package id is at most 64 characters.
+ * Names are what firmware asks for, so they stay short: the `file` field holds 127 bytes
+ * (docs/protocol-notes.md, "Fields of a proxy offer") and a package id is at most 64 characters.
  */
 
 /** Root-relative path of a package file (forward slashes; the manifest path is already relative). */

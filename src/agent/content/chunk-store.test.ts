@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chunkStoreConformance } from './chunk-store.suite.js';
-import { memoryChunkStore } from './memory-chunk-store.js';
+import { memoryChunkStore } from '../../testkit/memory-chunk-store.js';
 import { openFsChunkStore, writeFileDurably } from './fs-chunk-store.js';
 import { ChunkStoreError, sha256Hex } from './chunk-store.js';
 

@@ -6,8 +6,7 @@
  *   which iPXE resolves against the URL the script came from (RFC 3986 §5.2), so the script works
  *   from whichever peer served it, over TFTP or HTTP. Then, one block per other ready peer, the
  *   same files by absolute URL: if the serving peer dies after the script and before or during the
- *   kernel download, iPXE's `||` moves on to the next peer and the machine still boots
- *   (issue 4 item 8, "killed between the NBP and the kernel download").
+ *   kernel download, iPXE's `||` moves on to the next peer and the machine still boots.
  * - Every initrd is registered under an explicit name (`initrd --name`), and the kernel command line
  *   names each one with `initrd=NAME` unless the profile's own command line already says `initrd=`.
  *   On BIOS, iPXE's bzImage loader places every registered initrd itself and the kernel ignores the

@@ -4,7 +4,8 @@
  * manifests. Not used by the agent itself.
  */
 import { createHash } from 'node:crypto';
-import { signManifest, type PackageManifest, type SignedManifest } from '../../contract/manifest.js';
+import type { PackageManifest, SignedManifest } from '../../contract/manifest.js';
+import { signManifest } from '../../platform/crypto/signed-documents.js';
 import type { SigningKey } from '../../contract/signature.js';
 
 export interface FixtureFile {

@@ -3,8 +3,8 @@
 // (content, signature, key, structure) and check the verdicts; check eviction plans on tables.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateSigningKey } from '../../contract/signature.js';
-import { signManifest as resign } from '../../contract/manifest.js';
+import { generateSigningKey } from '../../platform/crypto/document-signature.js';
+import { signManifest as resign } from '../../platform/crypto/signed-documents.js';
 import { buildFixturePackage, fixtureBytes } from './manifest-fixture.js';
 import { checkSignedManifest } from './package-chunks.js';
 import { planEviction } from './eviction.js';

@@ -1,6 +1,6 @@
 /**
  * From signed manifests to the chunk lists the swarm works on. A manifest is used only when its
- * Ed25519 signature verifies with the server key (src/contract/manifest.ts `verifyManifest`) and
+ * Ed25519 signature verifies with the server key (src/platform/crypto/signed-documents.ts `verifyManifest`) and
  * its structure is coherent (chunk count matches the file size, names are SHA-256 hex, the chunk
  * size is the contract's). Anything else is rejected with a reason the agent reports; a chunk that
  * is in no accepted manifest is never fetched, stored for a package, or served.
@@ -8,7 +8,8 @@
  * A package's chunks are numbered across its files in manifest order (file 0's chunks, then file
  * 1's, …): that index is what the LAN "have" bitmaps (src/protocol/peer/chunk-have.ts) refer to.
  */
-import { chunkSizeBytes, verifyManifest, type PackageManifest, type SignedManifest } from '../../contract/manifest.js';
+import { chunkSizeBytes, type PackageManifest, type SignedManifest } from '../../contract/manifest.js';
+import { verifyManifest } from '../../platform/crypto/signed-documents.js';
 import { isChunkName } from './chunk-store.js';
 
 /** One chunk of a package: its name and exact size. */

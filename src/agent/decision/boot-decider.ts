@@ -49,7 +49,8 @@ export class BootDecider {
     const decision = decideBoot(this.#table, client);
     const endMs = this.#clock.nowMs();
     const decisionMs = endMs - startMs;
-    this.#counters.increment(decision.kind === 'boot' ? 'decision_boot_total' : `decision_silence_total{code="${decision.code}"}`);
+    if (decision.kind === 'boot') this.#counters.increment('decision_boot_total');
+    else this.#counters.increment('decision_silence_total', { reason: decision.code });
     if (decisionMs > this.#slowMs) {
       this.#counters.increment('decision_slow_total');
       this.#logger.warn('slow boot decision', { mac: client.mac, ms: decisionMs, limitMs: this.#slowMs });

@@ -1,12 +1,13 @@
 /**
- * The per-request boot decision (issue 4 item 3): who gets which boot profile, decided from the
- * cached signed policy alone, never by asking the server.
+ * The per-request boot decision: who gets which boot profile, decided from the cached signed policy
+ * alone, never by asking the server (a boot must neither wait for nor depend on the control plane).
  *
  *   known machine (MAC from chaddr, else SMBIOS UUID from option 97, RFC 4578 §2.3) with a deployment
  *       → its deployment's boot profile
  *   unknown machine → the unknown-computer profile, only when unknown-computer support is on
- *   anything else → silence, with a reason the responder logs (protocol-reference §7.2: a PXE
- *       server that is not sure stays quiet, so another server or the local disk can boot it)
+ *   anything else → silence, with a reason the responder logs (docs/protocol-notes.md,
+ *       "Silence unless a machine is allowed": a PXE server that is not sure stays quiet, so
+ *       another server or the local disk can boot it)
  *
  * `compileDecisionTable` turns a policy into lookup maps once (per policy or readiness change);
  * `decideBoot` is then a few map lookups: O(1) per request (bench/agent/decision.bench.ts checks

@@ -1,11 +1,12 @@
 /**
- * Load spreading (issue 4 item 4): the active responder answers every PXE client of its LAN, but
- * the heavy part of a boot (kernel, initrd, WIM) need not come from it. For clients that fetch by
+ * Load spreading (so the elected responder's machine and link are not the bottleneck of every boot
+ * on its LAN): the active responder answers every PXE client of its LAN, but the heavy part of a
+ * boot (kernel, initrd, WIM) need not come from it. For clients that fetch by
  * URL — iPXE with HTTP (option 175.19) for the profile's script, UEFI HTTP Boot for the NBP — the
  * offer may name another ready peer: one that announces the profile's package as ready and is
  * less loaded than we are. siaddr and option 54 stay ours (EDK2 and iPXE need them to be the
- * server that answered, protocol-reference §2.9); only the URL moves, and the script it loads
- * names its files relative to that peer.
+ * server that answered; docs/protocol-notes.md, "Firmware quirks"); only the URL moves, and the
+ * script it loads names its files relative to that peer.
  *
  * Load is what the active knows: clients it pointed at each server during the last
  * `windowMs` (a boot's downloads take seconds to a minute), plus, for itself, transfers in

@@ -13,7 +13,8 @@ import { memoryLogger } from '../../platform/logger.js';
 import { SimulatedLan, type SimSocket } from '../../testkit/simulated-lan.js';
 import { decodeAnnouncement, encodeAnnouncementToSign, type Announcement } from '../../protocol/peer/announcement.js';
 import { ElectionSetupError, startElectionNode, type ElectionNode, type ElectionNodeOptions } from './election-node.js';
-import { issueAgentCertificate, privateKeyFromSeed, rawPublicKey, signAnnouncement } from './peer-crypto.js';
+import { privateKeyFromSeed, rawPublicKey } from '../../platform/crypto/ed25519-keys.js';
+import { issueAgentCertificate, signAnnouncement } from '../peers/peer-crypto.js';
 
 const PORT = 4015;
 const WALL = 1_750_000_000_000;
@@ -74,7 +75,7 @@ test('bad packets of every kind are dropped, counted and logged; roles do not mo
 
   const good = signed(base({ seq: 10, timestampMs: WALL + lan.clock.nowMs(), role: 'idle', eligible: false }));
   inject(good);
-  assert.equal(counters.get('election.rx.accepted'), 1);
+  assert.equal(counters.get('election_accepted_total'), 1);
   const cases: Array<[string, Uint8Array, typeof from?]> = [
     ['malformed', Uint8Array.of(1, 2, 3)],
     ['unsigned', encodeAnnouncementToSign(base(), cert('b')).slice(0, -2 - cert('b').length)],
@@ -94,12 +95,12 @@ test('bad packets of every kind are dropped, counted and logged; roles do not mo
     ['duplicate-agent-id', signed(base({ agentId: 'a', incarnation: '00000000000000aa', timestampMs: WALL + lan.clock.nowMs() }))],
   ];
   for (const [reason, bytes, src] of cases) {
-    const before = counters.get(`election.drop.${reason}`);
+    const before = counters.get('election_dropped_total', { reason });
     inject(bytes, src);
-    assert.equal(counters.get(`election.drop.${reason}`), before + 1, `${reason} counted`);
+    assert.equal(counters.get('election_dropped_total', { reason }), before + 1, `${reason} counted`);
     assert.ok(logger.lines.some((l) => l.level === 'debug' && l.reason === reason), `${reason} logged at debug`);
   }
-  assert.equal(counters.get('election.rx.accepted'), 1, 'nothing else accepted');
+  assert.equal(counters.get('election_accepted_total'), 1, 'nothing else accepted');
   assert.equal(a.role(), 'active');
   assert.ok(logger.lines.some((l) => l.level === 'warn' && /fix time synchronisation \(NTP\)/.test(l.msg)), 'skew explained once at warn');
   assert.ok(logger.lines.some((l) => l.level === 'warn' && /announces with this agent's id and key/.test(l.msg)));
@@ -133,7 +134,7 @@ test('two agents whose clocks differ by more than 5 minutes cannot hear each oth
   lan.runForMs(5000);
   assert.equal(a.role(), 'active');
   assert.equal(b.role(), 'active', 'isolated by skew: each elects itself (documented)');
-  assert.ok(counters.get('election.drop.future-timestamp') > 0 && counters.get('election.drop.stale-timestamp') > 0);
+  assert.ok(counters.get('election_dropped_total', { reason: 'future-timestamp' }) > 0 && counters.get('election_dropped_total', { reason: 'stale-timestamp' }) > 0);
   assert.equal(logger.lines.filter((l) => l.level === 'warn' && /NTP/.test(l.msg)).length, 2, 'one warning per peer');
   await a.close(); await b.close();
 });
@@ -149,8 +150,8 @@ test('ready packages are trimmed to fit one frame; the eligible flag still carri
     if (d.ok) seen.push(d.packet.announcement);
   });
   lan.runForMs(4000);
-  assert.equal(counters.get('election.tx.errors'), 0);
-  assert.ok(counters.get('election.tx.ready-packages-trimmed') > 0);
+  assert.equal(counters.get('election_send_errors_total'), 0);
+  assert.ok(counters.get('election_ready_packages_trimmed_total') > 0);
   assert.ok(seen.length > 0 && seen.every((x) => x.readyPackages.length < 16 && x.readyPackages.length > 0));
   assert.equal(seen.at(-1)!.eligible, true);
   assert.equal(a.role(), 'active');

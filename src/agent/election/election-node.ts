@@ -3,7 +3,7 @@
  * verification, replay protection, timers. Every decision is in ./election.ts; this file turns its
  * effects into packets and callbacks (docs/election.md).
  *
- * Receive path, cheapest check first; every refusal is counted (`election.drop.<reason>`) and
+ * Receive path, cheapest check first; every refusal is counted (`election_dropped_total{reason}`) and
  * logged at debug, never thrown:
  *   source address in our subnet (other-subnet) → decode (malformed | unsigned | unsupported-version)
  *   → own echo → announced subnet is ours (foreign-subnet) → certificate signed by our
@@ -14,11 +14,13 @@
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import { directedBroadcast, networkOf, openBroadcastSocket } from '../../platform/broadcast-socket.js';
+import { openBroadcastSocket } from '../../platform/broadcast-socket.js';
 import { systemClock, type Clock, type TimerHandle } from '../../platform/clock.js';
+import { datagramDropper } from '../../platform/datagram-drop.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import { Counters } from '../../platform/counters.js';
-import { findInterfaceIpv4, isInSubnet } from '../../platform/network-interfaces.js';
+import { findInterfaceIpv4 } from '../../platform/network-interfaces.js';
+import { directedBroadcast, networkOf, prefixContains } from '../../protocol/ipv4.js';
 import { decodeAnnouncement, type Announcement } from '../../protocol/peer/announcement.js';
 import { decodeAgentCertificate } from '../../protocol/peer/agent-certificate.js';
 import { WireFormatError, toHex } from '../../protocol/peer/wire-bytes.js';
@@ -26,10 +28,8 @@ import {
   DEFAULT_ELECTION_CONFIG, electionView, initElection, leaveElection, nextWakeAtMs, onAnnouncement, onTick,
   type ElectionConfig, type ElectionState, type ElectionView, type Role, type SelfInfo, type Step, type StepInput,
 } from './election.js';
-import {
-  CertificateCache, SignatureCache, rawPublicKey, signAnnouncement, toPrivateKey, toPublicKey, verifyAgentCertificate,
-  type Ed25519PrivateKeyInput, type Ed25519PublicKeyInput,
-} from './peer-crypto.js';
+import { rawPublicKey, toPrivateKey, toPublicKey, type Ed25519PrivateKeyInput, type Ed25519PublicKeyInput } from '../../platform/crypto/ed25519-keys.js';
+import { CertificateCache, SignatureCache, signAnnouncement, verifyAgentCertificate } from '../peers/peer-crypto.js';
 import { ReplayGuard, type ReplayGuardConfig } from './replay-guard.js';
 
 /** The election's UDP port (unassigned by IANA next to nothing PXE uses; docs/election.md). */
@@ -117,7 +117,7 @@ export async function startElectionNode(options: ElectionNodeOptions): Promise<E
   const signatures = options.signatureCache ?? new SignatureCache();
   const replay = new ReplayGuard(options.replay);
   const transport = options.transport ?? (await openUdpTransport(placement, port, (error) => {
-    counters.increment('election.tx.errors');
+    counters.increment('election_send_errors_total');
     logger.warn('announcement send failed', { error: error.message });
   }));
   const incarnation = options.incarnation ?? randomBytes(8).toString('hex');
@@ -146,16 +146,16 @@ export async function startElectionNode(options: ElectionNodeOptions): Promise<E
     for (;;) {
       try {
         transport.send(signAnnouncement(announcement, identity.certificate, identity.privateKey, signatures, identity.keyId));
-        counters.increment('election.tx.announcements');
+        counters.increment('election_sent_total');
         return;
       } catch (error) {
         if (error instanceof WireFormatError && announcement.readyPackages.length > 0 && /more than/.test(error.reason)) {
           // Too big for one frame: announce fewer ready packages (the eligible flag still says it all).
           announcement = { ...announcement, readyPackages: announcement.readyPackages.slice(0, -1) };
-          counters.increment('election.tx.ready-packages-trimmed');
+          counters.increment('election_ready_packages_trimmed_total');
           continue;
         }
-        counters.increment('election.tx.errors');
+        counters.increment('election_send_errors_total');
         logger.warn('announcement not sent', { error: (error as Error).message });
         return;
       }
@@ -165,12 +165,12 @@ export async function startElectionNode(options: ElectionNodeOptions): Promise<E
   let state: ElectionState;
   const apply = (step: Step) => {
     state = step.state;
-    if (step.ignored) counters.increment(`election.drop.${step.ignored}`);
+    if (step.ignored) counters.increment('election_dropped_total', { reason: step.ignored });
     for (const effect of step.effects) {
       if (effect.kind === 'broadcast') {
         send(effect.announcement);
       } else {
-        counters.increment(`election.role.${effect.to}`);
+        counters.increment('election_role_changes_total', { role: effect.to });
         logger.info('election role changed', { from: effect.from, to: effect.to, reason: effect.reason, active: effect.view.active, standby: effect.view.standby });
         try {
           options.onRoleChange?.(effect.to, effect.view);
@@ -193,22 +193,20 @@ export async function startElectionNode(options: ElectionNodeOptions): Promise<E
     });
   };
 
-  const drop = (reason: string, from: { address: string }, detail: string, agentId?: string) => {
-    counters.increment(`election.drop.${reason}`);
-    logger.debug('election message dropped', { reason, from: from.address, agentId, detail });
-  };
+  const dropped = datagramDropper({ counters, logger, counter: 'election_dropped_total', message: 'election message dropped' });
+  const drop = (reason: string, from: { address: string }, detail: string, agentId?: string) => dropped(reason, { reason, from: from.address, agentId, detail });
 
   const receive = (bytes: Uint8Array, from: { address: string; port: number }) => {
     if (closed) return;
-    counters.increment('election.rx.packets');
-    if (!isInSubnet(from.address, placement.subnet)) {
+    counters.increment('election_received_total');
+    if (!prefixContains(placement.subnet, from.address)) {
       drop('other-subnet', from, `${from.address} is outside ${placement.subnet}`);
       return;
     }
     const decoded = decodeAnnouncement(bytes);
     if (!decoded.ok) { drop(decoded.kind, from, decoded.reason); return; }
     const { announcement: a, certificate, signedBytes, signature } = decoded.packet;
-    if (a.agentId === identity.agentId && a.incarnation === state.incarnation) { counters.increment('election.rx.own'); return; }
+    if (a.agentId === identity.agentId && a.incarnation === state.incarnation) { counters.increment('election_own_total'); return; }
     if (a.subnet !== placement.subnet) {
       // One election per IP subnet: a (signed) subnet other than ours means a relayed or misplaced packet.
       drop('foreign-subnet', from, `sender is on ${a.subnet}, we are on ${placement.subnet}`, a.agentId);
@@ -243,7 +241,7 @@ export async function startElectionNode(options: ElectionNodeOptions): Promise<E
       }
       return;
     }
-    counters.increment('election.rx.accepted');
+    counters.increment('election_accepted_total');
     apply(onAnnouncement(state, a, input(), config));
   };
 
@@ -251,7 +249,7 @@ export async function startElectionNode(options: ElectionNodeOptions): Promise<E
     try {
       receive(bytes, from);
     } catch (error) {
-      counters.increment('election.drop.internal-error');
+      counters.increment('election_dropped_total', { reason: 'internal-error' });
       logger.error('election receive failed', { error: (error as Error).message });
     }
   });
@@ -319,22 +317,20 @@ function resolvePlacement(options: ElectionNodeOptions): NetworkPlacement {
   if (!subnet) {
     for (const entries of Object.values(networkInterfaces())) {
       const hit = entries?.find((e) => e.family === 'IPv4' && e.address === options.address);
-      if (hit?.cidr) subnet = networkOf(hit.cidr);
+      if (hit?.cidr) subnet = networkOf(hit.cidr) ?? undefined;
     }
   }
   if (!subnet) throw fail(`no interface holds ${options.address}; pass the subnet (a.b.c.d/len) it belongs to`);
-  subnet = networkOf(subnet);
-  return { address: options.address, subnet, broadcastAddress: options.broadcastAddress ?? directedBroadcast(subnet) };
+  const network = networkOf(subnet);
+  if (!network) throw fail(`subnet '${subnet}' is not a.b.c.d/len; pass the subnet ${options.address} belongs to`);
+  return { address: options.address, subnet: network, broadcastAddress: options.broadcastAddress ?? directedBroadcast(network) };
 }
 
 /** The real transport: the agent's LAN broadcast socket (src/platform/broadcast-socket.ts). */
 async function openUdpTransport(placement: NetworkPlacement, port: number, onSendError: (error: Error) => void): Promise<ElectionTransport> {
-  try {
-    return await openBroadcastSocket({
-      port, broadcastAddress: placement.broadcastAddress, onSendError, errorCode: 'PEERBOOT_ERR_ELECTION_NETWORK',
-      bindError: (reason) => `cannot bind UDP port ${port} for the election (${reason}); free the port or choose another with --election-port`,
-    });
-  } catch (error) {
-    throw new ElectionSetupError((error as Error).message, 'PEERBOOT_ERR_ELECTION_NETWORK');
-  }
+  // A bind failure carries the port's own registry code (in use, privilege, …): platform/bind-failure.ts.
+  return openBroadcastSocket({
+    port, broadcastAddress: placement.broadcastAddress, onSendError, purpose: 'the election',
+    whenInUse: 'free the port or choose another with --election-port (the same on every agent)',
+  });
 }

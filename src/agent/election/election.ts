@@ -22,9 +22,9 @@
  * - A role change is announced at once; a graceful stop announces `leaving` so peers fail over at once.
  *
  * Failover after a crash: last message of the active + 1.5 s (death) + one packet ≈ 1.5–1.6 s.
- * The iPXE ROM retransmits DISCOVER once after ~1 s and OVMF after ~4 s (lab.md "Retries, timeouts
- * and failover"), so UEFI boots ride through a failover and BIOS ones started in the first ~0.5 s
- * of the gap need a retry.
+ * The iPXE ROM retransmits DISCOVER once after ~1 s and OVMF after ~4 s (docs/lab-notes.md, "The
+ * iPXE ROM asks twice, about 1 s apart" and "OVMF asks four times over about 28 s"), so UEFI boots
+ * ride through a failover and BIOS ones started in the first ~0.5 s of the gap need a retry.
  */
 import type { Announcement, DeviceClass, HeardEntry, RoleClaim } from '../../protocol/peer/announcement.js';
 import { MAX_HEARD_ENTRIES, MAX_READY_PACKAGES } from '../../protocol/peer/announcement.js';

@@ -1,8 +1,9 @@
 /**
  * Boot-path normalisation: the pure half of "no byte from outside the root, ever". Turns the path a
  * firmware asked for (TFTP filename or HTTP path, already percent-decoded) into path components, or
- * refuses it with a reason. Rules from protocol-reference §6.7 (tftp-hpa "PATH VALIDATION",
- * dnsmasq --tftp-root/--tftp-lowercase) and §5 (Windows boot manager sends `\Boot\x64\…` in any case).
+ * refuses it with a reason. Rules from docs/protocol-notes.md, "Boot file names and the boot root"
+ * (tftp-hpa "PATH VALIDATION", dnsmasq --tftp-root/--tftp-lowercase) and
+ * "Windows boot manager paths and option 252" (Windows boot manager sends `\Boot\x64\…` in any case).
  */
 
 export type BootPathDecision =
@@ -26,7 +27,7 @@ const refuse = (reason: string): BootPathDecision => ({ ok: false, code: 'access
 
 /**
  * Normalises `requestPath`:
- * - `\` becomes `/` (Windows NBPs and bootmgr send backslashes, §5);
+ * - `\` becomes `/` (Windows NBPs and bootmgr send backslashes, see above);
  * - leading `/`, `./` prefixes, repeated `/` and `.` components are dropped (the root is the root);
  * - refused (accessViolation): control characters, `..`, drive letters and any `:`, `< > " | ? *`,
  *   Windows device names, over-long paths or components;

@@ -1,6 +1,7 @@
 /**
  * The boot root: the one directory TFTP and HTTP serve from, with case-insensitive lookup and the
- * guarantee that no byte from outside it is ever served (protocol-reference §6.7 and §7.5).
+ * guarantee that no byte from outside it is ever served
+ * (docs/protocol-notes.md, "Boot file names and the boot root").
  * Lookup walks the request one component at a time through a cached directory index (invalidated
  * by the directory's mtime), then realpath()s each step and requires it to stay inside the real
  * root, so symlinks that leave the root are refused. Open files are shared between sessions.

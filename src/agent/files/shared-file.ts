@@ -1,9 +1,10 @@
 /**
  * Open boot files shared between sessions: one descriptor per file however many machines fetch it
- * (dnsmasq shares descriptors when mass-booting, protocol-reference §7.7), and one read-ahead cache
- * of fixed-size chunks shared by every session of every file, under a global byte budget. Blocks
- * are copied out of the cache synchronously into the caller's preallocated buffers, so serving a
- * block allocates nothing; the disk is read in chunk-sized positional reads, never whole files.
+ * (dnsmasq shares descriptors when mass-booting; docs/protocol-notes.md, "Shared file handles"), and
+ * one read-ahead cache of fixed-size chunks shared by every session of every file, under a global
+ * byte budget. Blocks are copied out of the cache synchronously into the caller's preallocated
+ * buffers, so serving a block allocates nothing; the disk is read in chunk-sized positional reads,
+ * never whole files.
  */
 import { constants as fsConstants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 export interface SharedFile {
   /** Real path inside the boot root. */
   readonly path: string;
-  /** Size in bytes when the file was opened; serve exactly this many bytes (protocol-reference §6.7.4). */
+  /** Size in bytes when the file was opened; serve exactly this many bytes (docs/protocol-notes.md, "Boot file names and the boot root", step 4). */
   readonly size: number;
   /**
    * The shared descriptor. Do not close it; if you stream from it (fs.createReadStream({ fd })),

@@ -9,6 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Counters } from '../../platform/counters.js';
 import type { Logger } from '../../platform/logger.js';
+import { bindFailure } from '../../platform/bind-failure.js';
+import { logBootEvents } from '../events/boot-event-log.js';
+import type { BootEventSink } from '../events/boot-event.js';
 
 /** What the server needs from the boot root (src/agent/files/boot-root.ts implements it). */
 export interface BootFileResolver {
@@ -22,6 +25,8 @@ export interface HttpBootServerOptions {
   address: string;
   port: number;
   logger: Logger;
+  /** Where each answered request goes (default: one "http request" log line on `logger`). */
+  events?: BootEventSink;
   counters?: Counters;
 }
 
@@ -67,13 +72,14 @@ function contentTypeFor(path: string): string {
 export async function startHttpBootServer(options: HttpBootServerOptions): Promise<HttpBootServerHandle> {
   const { root, logger, counters } = options;
   const log = logger.child({ component: 'http' });
+  const events = options.events ?? logBootEvents(logger);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedMs = performance.now();
     const client = req.socket.remoteAddress ?? '?';
     const finish = (status: number, bytes: number, file: string, reason?: string) => {
-      counters?.increment(`http_responses_${status}_total`);
-      log.info('http request', { client, method: req.method, file, status, bytes, ms: Math.round(performance.now() - startedMs), ...(reason ? { reason } : {}) });
+      counters?.increment('http_responses_total', { status });
+      events({ kind: 'httpRequest', client, method: req.method ?? '?', file, status, bytes, ms: Math.round(performance.now() - startedMs), ...(reason ? { reason } : {}) });
     };
     const refuse = (status: number, message: string, file: string) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) + 1 });
@@ -158,13 +164,5 @@ export async function startHttpBootServer(options: HttpBootServerOptions): Promi
 }
 
 function describeListenError(err: NodeJS.ErrnoException, address: string, port: number): Error {
-  const where = `TCP ${address}:${port}`;
-  const e = new Error(
-    err.code === 'EADDRINUSE' ? `${where} is in use: stop the other web server or pick another --http-port`
-      : err.code === 'EACCES' ? `no permission to listen on ${where}: run as root or grant CAP_NET_BIND_SERVICE, or use a port above 1023`
-        : err.code === 'EADDRNOTAVAIL' ? `${address} is not an address of this machine`
-          : `cannot listen on ${where}: ${err.message}`,
-  );
-  (e as NodeJS.ErrnoException).code = err.code === 'EADDRINUSE' ? 'PEERBOOT_ERR_PORT_IN_USE' : err.code === 'EACCES' ? 'PEERBOOT_ERR_NO_PRIVILEGE' : 'PEERBOOT_ERR_LISTEN';
-  return e;
+  return bindFailure(err, { protocol: 'TCP', address, port, purpose: 'HTTP boot', whenInUse: 'stop the other web server or pick another --http-port', otherwisePrivileged: 'or use an --http-port above 1023' });
 }

@@ -5,9 +5,9 @@
  *   agent-certificate    the server's certificate for that key (base64url), renewed by status reports
  * All written with temp + fsync + rename. A damaged file is an error that says how to recover.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateEd25519KeyPair, importPrivateKey, publicKeyBase64url } from '../../platform/crypto/ed25519-keys.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 
 export interface AgentIdentity {
@@ -78,17 +78,16 @@ export function loadOrCreateAgentKey(path: string): { privateKeyPem: string; pub
   if (existsSync(path)) {
     const pem = readFileSync(path, 'utf8');
     try {
-      const key = createPrivateKey(pem);
+      const key = importPrivateKey(pem);
       if (key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType} key`);
-      return { privateKeyPem: pem, publicKey: createPublicKey(key).export({ format: 'jwk' }).x as string };
+      return { privateKeyPem: pem, publicKey: publicKeyBase64url(key) };
     } catch (err) {
       throw new AgentStateError(`${path} is not an Ed25519 private key (${(err as Error).message}): delete it; the agent makes a new one and gets a new certificate`);
     }
   }
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const { privateKeyPem: pem, publicKey } = generateEd25519KeyPair();
   writeFileAtomic(path, pem, 0o600);
-  return { privateKeyPem: pem, publicKey: publicKey.export({ format: 'jwk' }).x as string };
+  return { privateKeyPem: pem, publicKey };
 }
 
 export function saveCertificate(path: string, base64url: string): void {

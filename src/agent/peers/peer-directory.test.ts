@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { startElectionNode, type ElectionTransport } from '../election/election-node.js';
-import { issueAgentCertificate, rawPublicKey, toPublicKey } from '../election/peer-crypto.js';
+import { rawPublicKey, toPublicKey } from '../../platform/crypto/ed25519-keys.js';
+import { issueAgentCertificate } from './peer-crypto.js';
 import { FakeClock } from '../../testkit/fake-clock.js';
 import { PeerDirectory } from './peer-directory.js';
 

@@ -13,7 +13,7 @@ import { verify, type KeyObject } from 'node:crypto';
 import type { Clock } from '../../platform/clock.js';
 import { Counters } from '../../platform/counters.js';
 import { decodeAnnouncement } from '../../protocol/peer/announcement.js';
-import { verifyAgentCertificate } from '../election/peer-crypto.js';
+import { verifyAgentCertificate } from './peer-crypto.js';
 
 export interface PeerRecord {
   agentId: string;

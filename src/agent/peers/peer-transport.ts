@@ -13,8 +13,8 @@ export async function openPeerTransport(o: {
   onSendError?: (error: Error) => void;
 }): Promise<ElectionTransport> {
   const socket = await openBroadcastSocket({
-    port: o.port, broadcastAddress: o.broadcastAddress, ...(o.onSendError ? { onSendError: o.onSendError } : {}), errorCode: 'PEERBOOT_ERR_ELECTION_PORT',
-    bindError: (reason) => `cannot bind UDP port ${o.port} for the election (${reason}); free the port or choose another with --election-port (the same on every agent)`,
+    port: o.port, broadcastAddress: o.broadcastAddress, ...(o.onSendError ? { onSendError: o.onSendError } : {}), purpose: 'the election',
+    whenInUse: 'free the port or choose another with --election-port (the same on every agent)',
   });
   return {
     send: (bytes) => socket.send(bytes),

@@ -1,13 +1,14 @@
 /**
  * The last good signed policy on disk (`<data-dir>/policy.json`), so an agent that restarts while
- * the server is down keeps serving per its last policy (issue 4 item 6). Written with
- * temp + fsync + rename; read back through verifyPolicy (shape, version, Ed25519 signature, every
- * embedded manifest) before use. A cache that fails any check is moved aside to
- * `policy.json.broken` (kept for diagnosis) and reported with the reason; the agent then starts
- * without a policy and fetches a fresh one.
+ * the server is down keeps serving per its last policy (booting must not depend on the control
+ * plane being up). Written with temp + fsync + rename; read back through verifyPolicy (shape,
+ * version, Ed25519 signature, every embedded manifest) before use. A cache that fails any check is
+ * moved aside to `policy.json.broken` (kept for diagnosis) and reported with the reason; the agent
+ * then starts without a policy and fetches a fresh one.
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';
-import { verifyPolicy, type AgentPolicy, type SignedPolicy } from '../../contract/policy.js';
+import type { AgentPolicy, SignedPolicy } from '../../contract/policy.js';
+import { verifyPolicy } from '../../platform/crypto/signed-documents.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 
 export type PolicyCacheLoad =

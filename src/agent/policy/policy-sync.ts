@@ -1,5 +1,6 @@
 /**
- * Keeps the agent's signed policy current (issue 3 item 5, issue 4 item 1):
+ * Keeps the agent's signed policy current, so an admin's change reaches every agent within seconds
+ * and an agent cut off from the server still serves from the last policy it verified:
  *   - at start, the last good policy from disk (policy-cache.ts), verified before use;
  *   - push: the server's SSE stream (`GET /api/v1/agent/policy/stream`, Last-Event-ID = held etag),
  *     reconnected with capped exponential backoff, and dropped when silent for longer than the
@@ -10,7 +11,8 @@
  * and only an accepted one is cached (temp + fsync + rename) and handed to `onPolicy`. The server
  * being down changes nothing for the agent: it keeps the policy it has.
  */
-import { decidePolicyUpdate, type AgentPolicy, type SignedPolicy } from '../../contract/policy.js';
+import type { AgentPolicy, SignedPolicy } from '../../contract/policy.js';
+import { decidePolicyUpdate } from '../../platform/crypto/signed-documents.js';
 import type { ApiClient } from '../../contract/client.js';
 import { ApiError } from '../../contract/errors.js';
 import type { Clock, TimerHandle } from '../../platform/clock.js';
@@ -185,7 +187,7 @@ export class PolicySync {
             try {
               doc = JSON.parse(e.data);
             } catch {
-              this.#o.counters.increment('policy_rejected_total{reason="notJson"}');
+              this.#o.counters.increment('policy_rejected_total', { reason: 'notJson' });
               this.#o.logger.warn('policy stream sent an event that is not JSON; ignored');
               continue;
             }
@@ -218,7 +220,7 @@ export class PolicySync {
   #receive(doc: unknown, source: PolicySource): void {
     const decision = decidePolicyUpdate(this.#held?.policy ?? null, doc, this.#o.publicKey);
     if (decision.kind === 'reject') {
-      this.#o.counters.increment(`policy_rejected_total{reason="${decision.reason}"}`);
+      this.#o.counters.increment('policy_rejected_total', { reason: decision.reason });
       this.#o.logger.warn('policy refused; keeping the one held', { source, reason: decision.reason, detail: decision.detail });
       return;
     }
@@ -244,7 +246,7 @@ export class PolicySync {
       }
     }
     if (!announce) return;
-    this.#o.counters.increment(`policy_applied_total{source="${held.source}"}`);
+    this.#o.counters.increment('policy_applied_total', { source: held.source });
     this.#o.logger.info('policy applied', {
       source: held.source, serial: held.policy.serial, etag: held.etag, role: held.policy.role, roleReason: held.policy.roleReason,
       enabled: held.policy.settings.enabled, machines: held.policy.machines.length, packages: held.policy.packages.length,
@@ -265,7 +267,7 @@ export class PolicySync {
 
   #serverUnreachable(what: 'poll' | 'stream', err: unknown): void {
     const message = err instanceof ApiError ? `${err.status} ${err.code}: ${err.message}` : describeFetchError(err);
-    this.#o.counters.increment(`policy_${what}_errors_total`);
+    this.#o.counters.increment('policy_sync_errors_total', { channel: what });
     if (err instanceof ApiError && err.status === 401) {
       this.#o.logger.error(`the server refused this agent's credential (${message}); keeping the cached policy. Re-enroll the agent (delete its identity file and run with --token)`);
       return;

@@ -1,15 +1,16 @@
 // Goal: on the real firmware requests recorded in the lab (protocol/dhcp/testdata/*.pcap), the
 // decision answers the DISCOVERs and 4011 requests, ignores every port-67 REQUEST, and its replies
 // agree with the stand-in dnsmasq replies that booted those machines (53, 54, 60, 97, 43.71 echo,
-// siaddr, sname/file/ciaddr on 4011), differing only where §2.8 says we do better (file in a BINL
-// OFFER; script URL for iPXE).
+// siaddr, sname/file/ciaddr on 4011), differing only where
+// docs/protocol-notes.md, "Reply per kind of client", says we do better (file in a BINL OFFER;
+// script URL for iPXE).
 // Method: replay each client message with the context it arrived in (port, source), and compare
 // our reply with the captured reply from 10.77.0.11 for the same xid.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { decodeDhcpPacket, type DhcpPacket } from '../../protocol/dhcp/packet.js';
-import { udpDatagrams } from '../../testkit/pcap.js';
+import { udpDatagrams } from '../../testkit/pcap/udp-datagrams.js';
 import { decideProxyDhcp, staticBootPolicy, type ProxyDhcpConfig, type ProxyDhcpDecision } from './proxy-dhcp.js';
 
 const STANDIN = '10.77.0.11';

@@ -1,7 +1,7 @@
-// Goal: decideProxyDhcp answers exactly the rows of the response matrix (protocol-reference §2.8) and
-// honours every quirk of §2.9: PXE/HTTP-boot clients only, DISCOVER on 67, REQUEST/INFORM on 4011,
-// never a port-67 REQUEST, yiaddr 0, option 54 = siaddr = our IP, broadcast rules, BINL for UEFI,
-// scripts for iPXE without chain loops, HTTPClient for HTTP Boot.
+// Goal: decideProxyDhcp answers exactly the rows of docs/protocol-notes.md,
+// "Reply per kind of client", and honours every quirk of "Firmware quirks": PXE/HTTP-boot clients
+// only, DISCOVER on 67, REQUEST/INFORM on 4011, never a port-67 REQUEST, yiaddr 0, option 54 =
+// siaddr = our IP, broadcast rules, BINL for UEFI, scripts for iPXE without chain loops, HTTPClient for HTTP Boot.
 // Method: requests shaped like the lab captures (SeaBIOS+iPXE ROM, OVMF, chained iPXE) go through
 // the pure decision; each test asserts the reply fields, and every reply is also checked against
 // invariants (encodes to 300..576 bytes, no address options, no NAK, no 43.1-5 or 43.9).
@@ -103,7 +103,11 @@ function config(overrides: Partial<ProxyDhcpConfig> = {}, script: string | null 
   };
 }
 
-/** Properties every reply must have, whatever the row (§1.1, §1.2, §2.3, §2.4, §2.9). */
+/**
+ * Properties every reply must have, whatever the row (docs/protocol-notes.md, "BOOTP message layout",
+ * "Option encoding and message size", "Fields of a proxy offer", "Option 43 PXE sub-options",
+ * "Firmware quirks").
+ */
 function checkReplyInvariants(request: DhcpPacket, d: Extract<ProxyDhcpDecision, { kind: 'reply' }>, port: 67 | 4011): void {
   const wire = encodeDhcpPacket(d.reply);
   assert.ok(wire.length >= 300 && wire.length <= 576, `reply is ${wire.length} bytes`);
@@ -161,7 +165,7 @@ const pxeOf = (d: { reply: DhcpPacket }) => {
   return v && decodePxeVendorOptions(v);
 };
 
-// ---- §2.8 matrix rows ----------------------------------------------------------------------
+// ---- "Reply per kind of client" rows (docs/protocol-notes.md) ------------------------------
 
 test('BIOS PXE ROM, port 67: broadcast OFFER with siaddr + file = BIOS NBP, 43 = {6:08, 10:{0,"PXE"}}', () => {
   const d = expectReply(biosPxeDiscover, on67, config());
@@ -208,7 +212,7 @@ test('UEFI PXE with uefiOfferStyle "direct": 43 = {6:08, 10} + file (smee style 
   assert.deepEqual(pxeOf(d), { discoveryControl: 8, menuPrompt: { timeoutSeconds: 0, prompt: 'PXE' } });
 });
 
-test('arch 9 is x64 UEFI too (RFC 4578 erratum; §2.9), arch 6 is IA32 (no file configured: ignored)', () => {
+test('arch 9 is x64 UEFI too (RFC 4578 erratum), arch 6 is IA32 (no file configured: ignored)', () => {
   assert.equal(expectReply(edit(ovmfDiscover, [[93, u16(9)]]), on67, config()).offered, 'ipxe.efi');
   expectIgnore(edit(ovmfDiscover, [[93, u16(6)]]), on67, config(), /no boot file configured for uefi-ia32/);
 });
@@ -232,7 +236,7 @@ test('chained undionly.kpxe (plain PXEClient, arch 0): the script, never undionl
   assert.equal(d.offered, 'http://10.77.0.11:8080/boot.ipxe');
 });
 
-test('iPXE ROM in the NIC (arch 0, 77 = iPXE): straight to the script (§4)', () => {
+test('iPXE ROM in the NIC (arch 0, 77 = iPXE): straight to the script', () => {
   assert.equal(expectReply(ipxeRomDiscover, on67, config()).offered, 'http://10.77.0.11:8080/boot.ipxe');
 });
 
@@ -295,7 +299,7 @@ test('UEFI HTTP Boot is ignored without an HTTP port, and never answered on 4011
   expectIgnore(req, on4011('10.77.0.130', 68), config(), /HTTP Boot clients do not use port 4011/);
 });
 
-// ---- §2.2 / §2.9 quirks ---------------------------------------------------------------------
+// ---- "Which requests a proxy answers" / "Firmware quirks" (docs/protocol-notes.md) ----------
 
 test('never answers a DHCPREQUEST on port 67, even from a PXE client', () => {
   expectIgnore(edit(ovmfDiscover, [[53, Uint8Array.of(3)]]), on67, config(), /DHCPREQUEST on port 67 belongs to the real DHCP server/);
@@ -436,7 +440,8 @@ test('property: any decodable mutation of the fixtures yields a decision, never 
   assert.ok(decided > 1000, `only ${decided} mutations decoded`);
 });
 
-// ---- §5 Windows profile: backslash NBP paths, option 252, abortpxe; §3 architecture-exact -------
+// ---- Windows profile: backslash NBP paths, option 252, abortpxe; architecture-exact -------------
+// (docs/protocol-notes.md, "Windows boot manager paths and option 252" and "Architecture codes")
 
 function windowsConfig(extra: Partial<Parameters<typeof staticBootPolicy>[0]> = {}): ProxyDhcpConfig {
   return {
@@ -499,14 +504,15 @@ test('abortpxe.com for BIOS machines without a deployment, when configured; UEFI
   assert.equal(expectReply(biosPxeDiscover, on67, allowed).offered, '\\Boot\\x86\\pxeboot.n12');
 });
 
-test('architecture-exact (§3): each UEFI architecture gets only its own image; BIOS gets the BIOS image', () => {
+test('architecture-exact: each UEFI architecture gets only its own image; BIOS gets the BIOS image', () => {
   const cfg = windowsConfig();
   assert.equal(expectReply(ovmfDiscover, on67, cfg).offered, '\\Boot\\x64\\bootmgfw.efi');
-  assert.equal(expectReply(edit(ovmfDiscover, [[93, u16(9)]]), on67, cfg).offered, '\\Boot\\x64\\bootmgfw.efi', 'arch 9 = x64 (§2.9)');
+  assert.equal(expectReply(edit(ovmfDiscover, [[93, u16(9)]]), on67, cfg).offered, '\\Boot\\x64\\bootmgfw.efi', 'arch 9 = x64');
   // No IA32 or ARM64 image configured: silence, never the x64 or BIOS image.
   expectIgnore(edit(ovmfDiscover, [[93, u16(6)]]), on67, cfg, /no boot file configured for uefi-ia32/);
   expectIgnore(edit(ovmfDiscover, [[93, u16(11)]]), on67, cfg, /no boot file configured for uefi-arm64/);
-  // Option 93 lists several: the first known one decides (§3), here ARM64 before x64.
+  // Option 93 lists several: the first known one decides
+  // (docs/protocol-notes.md, "Architecture codes"), here ARM64 before x64.
   expectIgnore(edit(ovmfDiscover, [[93, u16(11, 7)]]), on67, cfg, /uefi-arm64/);
   // BIOS (arch 0 says nothing about x86 vs x64): the one BIOS image, whatever its bitness.
   assert.equal(expectReply(biosPxeDiscover, on67, cfg).offered, '\\Boot\\x86\\pxeboot.n12');

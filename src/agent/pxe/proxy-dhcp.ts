@@ -1,8 +1,8 @@
 /**
  * The proxyDHCP decision: given one decoded request and where it arrived, answer with a proxy reply
  * (never an address: yiaddr 0, no NAK, no port-67 REQUEST) or ignore it with a reason. Pure.
- * Follows protocol-reference §2.8 (response matrix) and §2.9 (firmware quirks); the socket shell is
- * pxe-responder.ts.
+ * Follows docs/protocol-notes.md, "Reply per kind of client" and "Firmware quirks"; the socket
+ * shell is pxe-responder.ts.
  */
 import {
   DhcpMessageType,
@@ -16,7 +16,7 @@ import {
   stringOption,
   uint8Option,
 } from '../../protocol/dhcp/options.js';
-import { BOOTREQUEST, BOOTREPLY, BROADCAST_FLAG, latin1ToBytes, MalformedPacketError, type DhcpPacket } from '../../protocol/dhcp/packet.js';
+import { BOOTREQUEST, BOOTREPLY, BROADCAST_FLAG, latin1ToBytes, MalformedDhcpPacketError, type DhcpPacket } from '../../protocol/dhcp/packet.js';
 import {
   encodePxeVendorOptions,
   getClientArchitectures,
@@ -43,7 +43,7 @@ export interface ClientInfo {
   /** The architecture code we went by (option 93, or the Arch field of option 60 on port 4011). */
   archCode: number;
   archClass: ArchClass;
-  /** Option 77 says `iPXE` or option 175 is present (§4). */
+  /** Option 77 says `iPXE` or option 175 is present (docs/protocol-notes.md, "iPXE clients and the chain-load loop"). */
   isIpxe: boolean;
   /** iPXE advertised HTTP support (175.19). */
   ipxeHttp: boolean;
@@ -65,7 +65,8 @@ export interface BootSelection {
    * Windows boot manager: the BCD store's path (e.g. `\Boot\BCD` or a per-machine
    * `\Boot\pc42.bcd`), sent as DHCP option 252 to PXE clients that boot bootFile (never to
    * iPXE or HTTP Boot clients). bootmgr reads it from the cached proxy reply; without it, it
-   * asks for `\Boot\BCD` (§5, WDS/ConfigMgr convention).
+   * asks for `\Boot\BCD` (WDS/ConfigMgr convention;
+   * docs/protocol-notes.md, "Windows boot manager paths and option 252").
    */
   bcdPath?: string;
 }
@@ -76,7 +77,7 @@ export interface BootRefusal {
 }
 
 export interface ProxyDhcpConfig {
-  /** Who is served and with what. "No match" means silence (§7.2). */
+  /** Who is served and with what. "No match" means silence (docs/protocol-notes.md, "Silence unless a machine is allowed"). */
   select(client: ClientInfo): BootSelection | BootRefusal;
   /** Port of our HTTP boot server: iPXE scripts go over HTTP when set (and 175.19), HTTP Boot needs it. */
   httpPort?: number;
@@ -122,9 +123,12 @@ export type ProxyDhcpDecision =
 
 const LIMITED_BROADCAST = '255.255.255.255';
 const ZERO_ADDR = '0.0.0.0';
-/** `file` holds 128 bytes; keep a NUL (EDK2 appends one if missing; §2.3). */
+/** `file` holds 128 bytes; keep a NUL (EDK2 appends one if missing; docs/protocol-notes.md, "Fields of a proxy offer"). */
 const BOOT_FILE_MAX_BYTES = 127;
-/** §5: option 252 (site-specific range, RFC 2132 §2), read by the Windows boot manager as the BCD path. */
+/**
+ * Option 252 (site-specific range, RFC 2132 §2), read by the Windows boot manager as the BCD path
+ * (docs/protocol-notes.md, "Windows boot manager paths and option 252").
+ */
 export const WINDOWS_BCD_PATH_OPTION = 252;
 /** Keep option 252 as short as `file`, so a reply stays well inside 576 bytes. */
 const BCD_PATH_MAX_BYTES = 127;
@@ -150,7 +154,8 @@ export function clientMacAddress(request: DhcpPacket): string {
 
 /**
  * True for boot files that are themselves iPXE (undionly.kpxe, *.kpxe, *.kkpxe, *.lkrn, ipxe.efi,
- * snponly.efi, snp.efi, ipxe.pxe, …). Offering one to an iPXE client loops forever (§4).
+ * snponly.efi, snp.efi, ipxe.pxe, …). Offering one to an iPXE client loops forever
+ * (docs/protocol-notes.md, "iPXE clients and the chain-load loop").
  */
 export function isIpxeBinaryName(path: string): boolean {
   const base = (path.split(/[/\\]/).pop() ?? '').toLowerCase();
@@ -178,14 +183,15 @@ function ignore(reason: string, client?: ClientInfo): ProxyDhcpDecision {
 }
 
 /**
- * Decides whether and how to answer one request (§2.2, §2.7, §2.8, §2.9). Never throws on client
- * input: a malformed option becomes `{ kind: 'ignore', malformed: true }`.
+ * Decides whether and how to answer one request (docs/protocol-notes.md,
+ * "Which requests a proxy answers", "Port 4011", "Reply per kind of client", "Firmware quirks").
+ * Never throws on client input: a malformed option becomes `{ kind: 'ignore', malformed: true }`.
  */
 export function decideProxyDhcp(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhcpConfig): ProxyDhcpDecision {
   try {
     return decide(request, context, config);
   } catch (err) {
-    if (err instanceof MalformedPacketError) return { kind: 'ignore', reason: `malformed: ${err.reason}`, malformed: true };
+    if (err instanceof MalformedDhcpPacketError) return { kind: 'ignore', reason: `malformed: ${err.reason}`, malformed: true };
     throw err;
   }
 }
@@ -196,7 +202,8 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
   const { port, serverIp } = context;
   if (request.op !== BOOTREQUEST) return ignore(`not a BOOTREQUEST (op ${request.op})`);
 
-  // §2.2: BOOTP (no 53) is ignored; on 67 only DISCOVER, on 4011 only REQUEST/INFORM.
+  // BOOTP (no 53) is ignored; on 67 only DISCOVER, on 4011 only REQUEST/INFORM (docs/protocol-notes.md,
+  // "Which requests a proxy answers").
   const messageType = getMessageType(request);
   if (messageType === undefined) return ignore('BOOTP request without option 53');
   if (port === 67 && messageType !== DhcpMessageType.discover) {
@@ -208,7 +215,7 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
     return ignore(`DHCP${messageTypeName(messageType)} on port 4011 (only REQUEST/INFORM are answered)`);
   }
 
-  // §2.2: option 60 must start with PXEClient (or a configured variant) or HTTPClient.
+  // Option 60 must start with PXEClient (or a configured variant) or HTTPClient (same section).
   const vendorClass = getStringOption(request, DhcpOptionCode.vendorClassIdentifier);
   if (vendorClass === undefined) return ignore('not a PXE client (no option 60)');
   const httpPrefix = matchPrefix(vendorClass, config.httpVendorPrefixes ?? ['HTTPClient']);
@@ -216,8 +223,9 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
   const replyVendorClass = httpPrefix ?? pxePrefix;
   if (replyVendorClass === undefined) return ignore(`not a PXE client (option 60 ${shown(vendorClass)})`);
 
-  // §2.2/§3: option 93 is required on 67 (pixiecore, smee, dnsmasq). A 4011 request may lean on
-  // the Arch field of option 60 (EDK2 and iPXE send 93 there too, so this is a fallback).
+  // Option 93 is required on 67 (pixiecore, smee, dnsmasq; same section and "Architecture codes").
+  // A 4011 request may lean on the Arch field of option 60 (EDK2 and iPXE send 93 there too, so this
+  // is a fallback).
   let archCodes = getClientArchitectures(request);
   if (archCodes === undefined) {
     const fromVendor = parseVendorClass(vendorClass).archCode;
@@ -226,10 +234,11 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
   }
   const arch = pickArchitecture(archCodes, config.archOverrides);
 
-  // §4: iPXE is detected by user class `iPXE` (bare or RFC 3004) or by option 175.
+  // iPXE is detected by user class `iPXE` (bare or RFC 3004) or by option 175 (docs/protocol-notes.md,
+  // "iPXE clients and the chain-load loop").
   const ipxeOptions = getIpxeOptions(request);
   const isIpxe = (getUserClasses(request) ?? []).includes('iPXE') || ipxeOptions !== undefined;
-  const machineId = getClientMachineId(request); // §2.2: may be missing; if present, 17 bytes, type 0.
+  const machineId = getClientMachineId(request); // may be missing; if present, 17 bytes, type 0 ("Which requests a proxy answers").
   const client: ClientInfo = {
     mac: clientMacAddress(request),
     ...(machineId && !machineId.isZero ? { uuid: machineId.uuid } : {}),
@@ -255,15 +264,17 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
   let style: OfferStyle;
   if (client.isIpxe) {
     if (selection.ipxeScript) {
-      // §2.8 iPXE row: the script over HTTP when we serve HTTP and iPXE has it (175.19), else the
-      // plain relative name, which iPXE turns into tftp://<siaddr>/<name> (autoboot.c pxe_uri).
+      // The iPXE row of docs/protocol-notes.md, "Reply per kind of client": the script over HTTP when we
+      // serve HTTP and iPXE has it (175.19), else the plain relative name, which iPXE turns into
+      // tftp://<siaddr>/<name> (autoboot.c pxe_uri).
       offered = config.httpPort !== undefined && client.ipxeHttp
         ? bootUrl(serverIp, config.httpPort, selection.ipxeScript)
         : selection.ipxeScript;
     } else if (!selection.bootFile) {
       return ignore(`no boot file or iPXE script for ${client.archClass}`, client);
     } else if (isIpxeBinaryName(selection.bootFile)) {
-      // §4 chain-load loop: iPXE would load iPXE again, forever.
+      // The chain-load loop (docs/protocol-notes.md, "iPXE clients and the chain-load loop"): iPXE would
+      // load iPXE again, forever.
       return ignore(`chain-loop guard: iPXE client and no iPXE script configured; the ${client.archClass} boot file ${shown(selection.bootFile)} is iPXE itself`, client);
     } else {
       offered = selection.bootFile;
@@ -271,13 +282,15 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
     style = 'ipxe';
   } else if (client.isHttpBoot) {
     if (!selection.bootFile) return ignore(`no boot file for ${client.archClass}`, client);
-    // §2.8: EDK2 HTTP Boot accepts a proxy offer only with an IP-literal URI ("ProxyIpUri").
+    // EDK2 HTTP Boot accepts a proxy offer only with an IP-literal URI ("ProxyIpUri"; docs/protocol-notes.md,
+    // "Reply per kind of client").
     offered = bootUrl(serverIp, config.httpPort!, selection.bootFile);
     style = 'http';
   } else {
     if (!selection.bootFile) return ignore(`no boot file for ${client.archClass}`, client);
     offered = selection.bootFile;
-    // §2.8: BIOS boots straight from the offer (43 = {6:08}); UEFI goes BINL unless configured.
+    // BIOS boots straight from the offer (43 = {6:08}); UEFI goes BINL unless configured
+    // (docs/protocol-notes.md, "Direct boot, BINL and menu paths").
     const uefiStyle = config.uefiOfferStyle ?? 'binl';
     style = client.archClass === 'bios' || uefiStyle === 'direct' ? 'pxe-direct' : 'binl';
   }
@@ -292,7 +305,8 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
     return ignore(`boot file name ${shown(offered)} is longer than ${BOOT_FILE_MAX_BYTES} bytes`, client);
   }
 
-  // §5: the BCD path goes only to a PXE client booting the NBP itself (pxeboot.n12 / bootmgfw.efi).
+  // The BCD path goes only to a PXE client booting the NBP itself (pxeboot.n12 / bootmgfw.efi;
+  // docs/protocol-notes.md, "Windows boot manager paths and option 252").
   let bcdPathBytes: Uint8Array | undefined;
   if (selection.bcdPath !== undefined && !client.isIpxe && !client.isHttpBoot && pxePrefix !== undefined) {
     let length: number;
@@ -310,15 +324,18 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
 
   let destination: { address: string; port: number };
   if (port === 67) {
-    // §1.3: relayed -> giaddr:67; else a proxy (yiaddr 0) must broadcast to :68.
+    // Relayed -> giaddr:67; else a proxy (yiaddr 0) must broadcast to :68 (docs/protocol-notes.md,
+    // "Where replies are sent").
     destination = request.gatewayAddr !== ZERO_ADDR ? { address: request.gatewayAddr, port: 67 } : { address: LIMITED_BROADCAST, port: 68 };
   } else {
-    // §2.7: unicast to the request's own source ip:port (EDK2 uses 4011, iPXE 68).
+    // Unicast to the request's own source ip:port (EDK2 uses 4011, iPXE 68; docs/protocol-notes.md,
+    // "Port 4011").
     if (context.source.address === ZERO_ADDR) return ignore('port-4011 request from 0.0.0.0: no address to answer', client);
     destination = { address: context.source.address, port: context.source.port };
   }
 
-  // Option 43 (§2.4, §2.8), only for PXEClient replies. Never 43.1–5 (WFM11a) and never 43.9 to iPXE.
+  // Option 43 (docs/protocol-notes.md, "Option 43 PXE sub-options"), only for PXEClient replies.
+  // Never 43.1–5 (WFM11a) and never 43.9 to iPXE.
   let vendorOptions: PxeVendorOptions | undefined;
   if (pxePrefix !== undefined) {
     if (port === 67 && style === 'pxe-direct') {
@@ -326,7 +343,8 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
       vendorOptions = { discoveryControl: PxeDiscoveryControl.useBootFile, menuPrompt: { timeoutSeconds: 0, prompt: 'PXE' } };
     }
     if (port === 4011) {
-      // §2.6 menu path: a boot-server request carries 43.71; iPXE accepts the ACK only with it echoed.
+      // Menu path (docs/protocol-notes.md, "Direct boot, BINL and menu paths"): a boot-server request
+      // carries 43.71; iPXE accepts the ACK only with it echoed.
       const bootItem = getPxeVendorOptions(request)?.bootItem;
       if (bootItem) vendorOptions = { bootItem };
     }
@@ -334,18 +352,21 @@ function decide(request: DhcpPacket, context: ProxyDhcpContext, config: ProxyDhc
 
   const options = new Map<number, Uint8Array>();
   options.set(DhcpOptionCode.messageType, uint8Option(port === 67 ? DhcpMessageType.offer : DhcpMessageType.ack));
-  // §2.9: option 54 is mandatory (EDK2 drops offers without it) and equals siaddr.
+  // Option 54 is mandatory (EDK2 drops offers without it) and equals siaddr (docs/protocol-notes.md,
+  // "Fields of a proxy offer").
   options.set(DhcpOptionCode.serverIdentifier, ipv4Option(serverIp));
-  // §2.3: exactly `PXEClient` (9 bytes) or `HTTPClient`; a configured variant is echoed as matched.
+  // Exactly `PXEClient` (9 bytes) or `HTTPClient`; a configured variant is echoed as matched (same section).
   options.set(DhcpOptionCode.vendorClassIdentifier, stringOption(replyVendorClass));
   if (vendorOptions) options.set(DhcpOptionCode.vendorSpecific, encodePxeVendorOptions(vendorOptions));
   const machineIdBytes = request.options.get(DhcpOptionCode.clientMachineId);
   if (machineIdBytes) options.set(DhcpOptionCode.clientMachineId, new Uint8Array(machineIdBytes));
-  // §2.9: 66 (our dotted IP) and 67 only when listed in 55; NUL-terminated as dnsmasq does for ROM bugs.
+  // 66 (our dotted IP) and 67 only when listed in 55; NUL-terminated as dnsmasq does for ROM bugs
+  // (docs/protocol-notes.md, "Firmware quirks").
   if (isOptionRequested(request, DhcpOptionCode.tftpServerName)) options.set(DhcpOptionCode.tftpServerName, stringOption(serverIp, true));
   if (isOptionRequested(request, DhcpOptionCode.bootFileName)) options.set(DhcpOptionCode.bootFileName, stringOption(offered, true));
-  // §5: sent whenever configured, not only when listed in 55: bootmgr reads it from the cached
-  // reply after the firmware's DHCP is over (WDS/ConfigMgr practice).
+  // Option 252 is sent whenever configured, not only when listed in 55 (docs/protocol-notes.md,
+  // "Windows boot manager paths and option 252"): bootmgr reads it from the cached reply after the
+  // firmware's DHCP is over (WDS/ConfigMgr practice).
   if (bcdPathBytes) options.set(WINDOWS_BCD_PATH_OPTION, bcdPathBytes);
 
   const reply: DhcpPacket = {
@@ -386,7 +407,7 @@ export interface StaticBootPolicyOptions {
   uefiArm64File?: string;
   /** iPXE script for iPXE clients. */
   ipxeScript?: string;
-  /** Who is answered. `nobody` is the safe default (§7.2): the responder stays silent. */
+  /** Who is answered. `nobody` is the safe default (docs/protocol-notes.md, "Silence unless a machine is allowed"). */
   allow: { kind: 'nobody' } | { kind: 'unknown' } | { kind: 'macs'; macs: string[] };
   /** Windows profile: the BCD path sent as option 252 with the NBP (see BootSelection.bcdPath). */
   bcdPath?: string;
@@ -397,8 +418,9 @@ export interface StaticBootPolicyOptions {
   uefiBcdPath?: string;
   /**
    * BIOS machines that are not allowed (no deployment) get this NBP instead of silence, e.g.
-   * `abortpxe.com`, which hands back to the firmware's next boot device at once (§5). BIOS only:
-   * abortpxe.com is a BIOS program, and a UEFI client must never get a BIOS image (§3).
+   * `abortpxe.com`, which hands back to the firmware's next boot device at once (docs/protocol-notes.md,
+   * "Windows boot manager paths and option 252"). BIOS only: abortpxe.com is a BIOS program, and a
+   * UEFI client must never get a BIOS image ("Architecture codes").
    */
   biosNoDeploymentFile?: string;
 }
@@ -423,8 +445,9 @@ export function staticBootPolicy(options: StaticBootPolicyOptions): ProxyDhcpCon
   return (client) => {
     if (options.allow.kind === 'nobody') return noDeployment(client, 'no client is allowed (start with --allow-unknown or --allow-mac)');
     if (allowed && !allowed.has(client.mac)) return noDeployment(client, `MAC ${client.mac} is not in the allow list`);
-    // §3: architecture-exact. A UEFI client gets only the image of its own architecture (a BIOS
-    // NBP, or an x64 one on ARM64, cannot execute there); nothing configured means silence.
+    // Architecture-exact (docs/protocol-notes.md, "Architecture codes"). A UEFI client gets only the
+    // image of its own architecture (a BIOS NBP, or an x64 one on ARM64, cannot execute there);
+    // nothing configured means silence.
     const bootFile = fileFor(client.archClass);
     // An iPXE client runs the script whatever its architecture; others need an NBP for theirs.
     if (!bootFile && client.isIpxe && options.ipxeScript) return { ipxeScript: options.ipxeScript };

@@ -238,7 +238,7 @@ test('start fails with PEERBOOT_ERR_PORT_IN_USE when the dhcp port is held, even
         startPxeResponder({ interfaceName: 'lo', config: allowAll, logger: silentLogger, listInterfaces: loopbackOnly, ports: { dhcp: port, proxy: 0 } }),
         (err: Error & { code?: string }) => {
           assert.equal(err.code, 'PEERBOOT_ERR_PORT_IN_USE');
-          assert.match(err.message, new RegExp(`UDP port ${port} is in use \\(another DHCP/PXE server on this host\\?\\): stop it`));
+          assert.match(err.message, new RegExp(`UDP 0\\.0\\.0\\.0:${port} \\(proxyDHCP\\) is already in use: another DHCP/PXE server on this host\\? stop it`));
           assert.ok(!err.message.includes('\n'), 'one line');
           return true;
         },
@@ -255,7 +255,7 @@ test('start fails with PEERBOOT_ERR_PORT_IN_USE naming the address when 4011 is 
   try {
     await assert.rejects(
       startPxeResponder({ interfaceName: 'lo', config: allowAll, logger: silentLogger, listInterfaces: loopbackOnly, ports: { dhcp: 0, proxy: blocker.address().port } }),
-      (err: Error & { code?: string }) => err.code === 'PEERBOOT_ERR_PORT_IN_USE' && err.message.includes('on 127.0.0.1 is in use'),
+      (err: Error & { code?: string }) => err.code === 'PEERBOOT_ERR_PORT_IN_USE' && err.message.includes(`UDP 127.0.0.1:${blocker.address().port} (proxyDHCP) is already in use: another proxyDHCP/PXE server`),
     );
   } finally {
     blocker.close();
@@ -278,12 +278,12 @@ test('describeBindError: each errno becomes a one-line message naming the fix', 
   const where = { address: '0.0.0.0', port: 67, interfaceName: 'eth0' };
   const e = (code: string) => Object.assign(new Error(code), { code });
   const perm = describeBindError(e('EACCES'), where);
-  assert.equal(perm.code, 'PEERBOOT_ERR_PERMISSION');
-  assert.match(perm.message, /needs root or CAP_NET_BIND_SERVICE/);
-  assert.equal(describeBindError(e('EPERM'), where).code, 'PEERBOOT_ERR_PERMISSION');
+  assert.equal(perm.code, 'PEERBOOT_ERR_PRIVILEGE');
+  assert.match(perm.message, /^binding UDP 0\.0\.0\.0:67 \(proxyDHCP\) needs privilege .*run as root.*setcap cap_net_bind_service=\+ep/);
+  assert.equal(describeBindError(e('EPERM'), where).code, 'PEERBOOT_ERR_PRIVILEGE');
   const gone = describeBindError(e('EADDRNOTAVAIL'), { ...where, address: '10.0.0.5' });
-  assert.equal(gone.code, 'PEERBOOT_ERR_ADDRESS_NOT_AVAILABLE');
-  assert.match(gone.message, /10\.0\.0\.5 is no longer on interface eth0/);
+  assert.equal(gone.code, 'PEERBOOT_ERR_ADDRESS_NOT_LOCAL');
+  assert.match(gone.message, /10\.0\.0\.5 is not an address of this machine; it is no longer on interface eth0: check 'ip -4 addr show eth0'/);
   assert.equal(describeBindError(e('EINVAL'), where).code, 'PEERBOOT_ERR_BIND');
   for (const code of ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL']) assert.ok(!describeBindError(e(code), where).message.includes('\n'));
 });

@@ -1,6 +1,8 @@
 /**
- * The proxyDHCP socket shell for one interface (protocol-reference §8.1–§8.3): receive, decode,
- * decide (proxy-dhcp.ts), rate-limit, encode, send, log. Node has no IP_PKTINFO, so the socket set is:
+ * The proxyDHCP socket shell for one interface (docs/protocol-notes.md,
+ * "Privileged ports and broadcast sockets in Node", "Multi-homed hosts in Node",
+ * "Coexisting with other DHCP and PXE servers"): receive, decode, decide (proxy-dhcp.ts), rate-limit, encode, send, log. Node has no
+ * IP_PKTINFO, so the socket set is:
  *   - `0.0.0.0:67` (reuseAddr): receives the broadcast DISCOVERs (a socket bound to a unicast
  *     address never sees 255.255.255.255 on Linux);
  *   - `<ifaceIP>:67` (reuseAddr, broadcast on): sends every port-67 reply. Linux routes a limited
@@ -10,45 +12,33 @@
  *   - `<ifaceIP>:4011`: receives REQUEST/INFORM and replies from source port 4011 (iPXE checks it).
  * Bad input is dropped and counted, never thrown; start-up failures are one-line errors with a code.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { decodeDhcpPacket, encodeDhcpPacket, MalformedPacketError, BOOTREQUEST } from '../../protocol/dhcp/packet.js';
+import { decodeDhcpPacket, encodeDhcpPacket, MalformedDhcpPacketError, BOOTREQUEST } from '../../protocol/dhcp/packet.js';
 import { systemClock, type Clock, type TimerHandle } from '../../platform/clock.js';
 import { Counters } from '../../platform/counters.js';
 import type { Logger } from '../../platform/logger.js';
+import { logBootEvents } from '../events/boot-event-log.js';
+import type { BootEventSink, DhcpReplyEvent } from '../events/boot-event.js';
 import { findInterfaceIpv4, type InterfaceLister } from '../../platform/network-interfaces.js';
+import type { PeerbootError } from '../../contract/error-codes.js';
+import { bindFailure } from '../../platform/bind-failure.js';
+import { bindUdpSocket, closeUdpSocket, createUdpSocket, probeExclusive, type UdpRemote as RemoteInfo, type UdpSocket } from '../../platform/udp-socket.js';
+import { datagramDropper, decodeOrDrop } from '../../platform/datagram-drop.js';
 import { decideProxyDhcp, type ProxyDhcpConfig } from './proxy-dhcp.js';
 import { ReplyRateLimiter, type ReplyRateLimits } from './reply-rate-limit.js';
 
-export type PxeResponderErrorCode =
-  | 'PEERBOOT_ERR_PORT_IN_USE'
-  | 'PEERBOOT_ERR_PERMISSION'
-  | 'PEERBOOT_ERR_ADDRESS_NOT_AVAILABLE'
-  | 'PEERBOOT_ERR_BIND';
-
-/** A start-up failure: `message` is one line naming the fix, `code` is stable. */
-export class PxeResponderError extends Error {
-  constructor(message: string, readonly code: PxeResponderErrorCode) {
-    super(message);
-    this.name = 'PxeResponderError';
-  }
-}
-
-/** Turns a bind error into a one-line PxeResponderError naming the fix. Pure, for tests. */
-export function describeBindError(err: NodeJS.ErrnoException, where: { address: string; port: number; interfaceName: string }): PxeResponderError {
+/**
+ * Turns a bind error into a one-line error with a registry code, naming the fix (the shared
+ * translation in platform/bind-failure.ts, with what a proxyDHCP port's usual holders are). Pure.
+ */
+export function describeBindError(err: NodeJS.ErrnoException, where: { address: string; port: number; interfaceName: string }): PeerbootError {
   const { address, port, interfaceName } = where;
-  switch (err.code) {
-    case 'EADDRINUSE':
-      return address === '0.0.0.0'
-        ? new PxeResponderError(`UDP port ${port} is in use (another DHCP/PXE server on this host?): stop it (dnsmasq, libvirt's default network, dhcpd, Internet Sharing…), or run peerboot on another machine`, 'PEERBOOT_ERR_PORT_IN_USE')
-        : new PxeResponderError(`UDP port ${port} on ${address} is in use (another proxyDHCP/PXE server on this host?): stop it, or run peerboot on another machine`, 'PEERBOOT_ERR_PORT_IN_USE');
-    case 'EACCES':
-    case 'EPERM':
-      return new PxeResponderError(`binding UDP port ${port} needs root or CAP_NET_BIND_SERVICE: run as root, or grant it with 'setcap cap_net_bind_service=+ep "$(readlink -f "$(command -v node)")"'`, 'PEERBOOT_ERR_PERMISSION');
-    case 'EADDRNOTAVAIL':
-      return new PxeResponderError(`address ${address} is no longer on interface ${interfaceName}: check 'ip -4 addr show ${interfaceName}' and restart the responder`, 'PEERBOOT_ERR_ADDRESS_NOT_AVAILABLE');
-    default:
-      return new PxeResponderError(`cannot bind UDP ${address}:${port} (${err.code ?? err.message}): check that the interface is up and the port is free`, 'PEERBOOT_ERR_BIND');
-  }
+  return bindFailure(err, {
+    protocol: 'UDP', address, port, purpose: 'proxyDHCP',
+    whenInUse: address === '0.0.0.0'
+      ? 'another DHCP/PXE server on this host? stop it (dnsmasq, libvirt\'s default network, dhcpd, Internet Sharing…), or run peerboot on another machine'
+      : 'another proxyDHCP/PXE server on this host? stop it, or run peerboot on another machine',
+    whenAddressNotLocal: `it is no longer on interface ${interfaceName}: check 'ip -4 addr show ${interfaceName}' and restart the responder`,
+  });
 }
 
 export interface PxeResponderOptions {
@@ -56,8 +46,14 @@ export interface PxeResponderOptions {
   interfaceName: string;
   config: ProxyDhcpConfig;
   logger: Logger;
+  /** Where each reply sent goes (default: one "proxyDHCP offer/ack sent" log line on `logger`). */
+  events?: BootEventSink;
   counters?: Counters;
-  /** dnsmasq --dhcp-reply-delay for ROMs upset by instant replies (§2.1). Default 0; keep it well under 1 s. */
+  /**
+   * dnsmasq --dhcp-reply-delay for ROMs upset by instant replies
+   * (docs/protocol-notes.md, "What a PXE client sends and how long it waits"). Default 0; keep it
+   * well under 1 s.
+   */
   replyDelayMs?: number;
   listInterfaces?: InterfaceLister;
   clock?: Clock;
@@ -82,54 +78,29 @@ export interface PxeResponderHandle {
 }
 
 /** Binds without SO_EXCLUSIVEADDRUSE; resolves once listening, rejects with the bind error. */
-export function bindSocket(socket: Socket, address: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => { socket.off('listening', onListening); reject(err); };
-    const onListening = () => { socket.off('error', onError); resolve(); };
-    socket.once('error', onError);
-    socket.once('listening', onListening);
-    socket.bind({ address, port, exclusive: false });
-  });
-}
-
-/** Closes, never rejects (a socket already closed counts as closed). */
-export function closeSocket(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try { socket.close(() => resolve()); } catch { resolve(); }
-  });
-}
-
 /**
  * The binder a responder uses for its sockets: each socket is recorded in `opened` before it is
  * bound (so a failure part-way can close them all), and a bind error becomes the coded one-line
  * message naming the fix.
  */
-export function socketBinder(opened: Socket[], interfaceName: string): (socket: Socket, address: string, port: number) => Promise<void> {
+export function socketBinder(opened: UdpSocket[], interfaceName: string): (socket: UdpSocket, address: string, port: number) => Promise<void> {
   return async (socket, address, port) => {
     opened.push(socket);
     try {
-      await bindSocket(socket, address, port);
+      await bindUdpSocket(socket, address, port);
     } catch (err) {
       throw describeBindError(err as NodeJS.ErrnoException, { address, port, interfaceName });
     }
   };
 }
 
-/** Fails with EADDRINUSE when anything (even with SO_REUSEADDR) holds `address:port` (§8.3: don't share silently). */
-async function probeExclusive(address: string, port: number): Promise<void> {
-  const probe = createSocket({ type: 'udp4', reuseAddr: false });
-  try {
-    await bindSocket(probe, address, port);
-  } finally {
-    await closeSocket(probe);
-  }
-}
-
 /** Starts answering PXE clients on one interface. Rejects with a coded one-line error. */
 export async function startPxeResponder(options: PxeResponderOptions): Promise<PxeResponderHandle> {
   const { interfaceName, config } = options;
   const logger = options.logger.child({ component: 'pxe' });
+  const events = options.events ?? logBootEvents(options.logger);
   const counters = options.counters ?? new Counters();
+  const dropMalformed = datagramDropper({ counters, logger, counter: 'dhcp_malformed_total', labelled: false, message: 'dropped malformed DHCP packet' });
   const clock = options.clock ?? systemClock;
   const replyDelayMs = options.replyDelayMs ?? 0;
   const bindAddress = options.bindAddress ?? '0.0.0.0';
@@ -138,7 +109,7 @@ export async function startPxeResponder(options: PxeResponderOptions): Promise<P
   const iface = findInterfaceIpv4(interfaceName, options.listInterfaces); // InterfaceError (coded) on failure
   const serverIp = iface.address;
 
-  const sockets: Socket[] = [];
+  const sockets: UdpSocket[] = [];
   const bind = socketBinder(sockets, interfaceName);
 
   const replyLimiter = new ReplyRateLimiter(options.rateLimits);
@@ -147,9 +118,9 @@ export async function startPxeResponder(options: PxeResponderOptions): Promise<P
   const pending = new Set<TimerHandle>();
   let closed = false;
 
-  const wildcard = createSocket({ type: 'udp4', reuseAddr: true });
-  const local = createSocket({ type: 'udp4', reuseAddr: true });
-  const proxy = createSocket({ type: 'udp4', reuseAddr: false });
+  const wildcard = createUdpSocket({ reuseAddr: true });
+  const local = createUdpSocket({ reuseAddr: true });
+  const proxy = createUdpSocket();
   let ports: { dhcp: number; proxy: number };
   try {
     let dhcpPort = options.ports?.dhcp ?? 67;
@@ -163,15 +134,15 @@ export async function startPxeResponder(options: PxeResponderOptions): Promise<P
     await bind(wildcard, bindAddress, dhcpPort);
     dhcpPort = wildcard.address().port;
     await bind(local, serverIp, dhcpPort);
-    local.setBroadcast(true); // §8.1: after bind, before sending to 255.255.255.255.
+    local.setBroadcast(true); // after bind, before sending to 255.255.255.255 (docs/protocol-notes.md, "Privileged ports and broadcast sockets in Node").
     await bind(proxy, serverIp, options.ports?.proxy ?? 4011);
     ports = { dhcp: dhcpPort, proxy: proxy.address().port };
   } catch (err) {
-    await Promise.all(sockets.map(closeSocket));
+    await Promise.all(sockets.map(closeUdpSocket));
     throw err;
   }
 
-  const send = (socket: Socket, bytes: Uint8Array, address: string, port: number, onSent: () => void) => {
+  const send = (socket: UdpSocket, bytes: Uint8Array, address: string, port: number, onSent: () => void) => {
     socket.send(bytes, port, address, (err) => {
       if (err) {
         counters.increment('dhcp_send_errors_total');
@@ -186,15 +157,8 @@ export async function startPxeResponder(options: PxeResponderOptions): Promise<P
     if (closed) return;
     counters.increment('dhcp_received_total');
     const from = `${rinfo.address}:${rinfo.port}`;
-    let request;
-    try {
-      request = decodeDhcpPacket(msg);
-    } catch (err) {
-      if (!(err instanceof MalformedPacketError)) throw err;
-      counters.increment('dhcp_malformed_total');
-      logger.debug('dropped malformed DHCP packet', { from, port, reason: err.reason, bytes: msg.length });
-      return;
-    }
+    const request = decodeOrDrop(() => decodeDhcpPacket(msg), MalformedDhcpPacketError, (reason) => dropMalformed(reason, { from, port, reason, bytes: msg.length }));
+    if (!request) return;
     if (request.op !== BOOTREQUEST) {
       counters.increment('dhcp_wrong_op_total');
       logger.debug('dropped DHCP packet that is not a BOOTREQUEST', { from, port, op: request.op });
@@ -225,13 +189,13 @@ export async function startPxeResponder(options: PxeResponderOptions): Promise<P
     const toAddress = broadcast ? broadcastAddress : destination.address;
     const toPort = broadcast && destination.port === 68 ? clientPort : destination.port;
     const socket = port === 67 ? local : proxy;
-    const fields = {
-      mac: client.mac, uuid: client.uuid, arch: client.archClass, archCode: client.archCode, ipxe: client.isIpxe,
-      xid, port, from, to: `${toAddress}:${toPort}`, decision: port === 67 ? 'offer' : 'ack', offered,
+    const sent: DhcpReplyEvent = {
+      kind: 'dhcpReply', client: { mac: client.mac, ...(client.uuid ? { uuid: client.uuid } : {}), arch: client.archClass, archCode: client.archCode, ipxe: client.isIpxe },
+      reply: port === 67 ? 'offer' : 'ack', xid, port, from, to: `${toAddress}:${toPort}`, offered, shadow: false,
     };
     const sendNow = () => send(socket, bytes, toAddress, toPort, () => {
       counters.increment('dhcp_replies_total');
-      logger.info(port === 67 ? 'proxyDHCP offer sent' : 'proxyDHCP ack sent', fields);
+      events(sent);
     });
     if (replyDelayMs <= 0) { sendNow(); return; }
     const timer = clock.setTimer(replyDelayMs, () => { pending.delete(timer); if (!closed) sendNow(); });
@@ -271,7 +235,7 @@ export async function startPxeResponder(options: PxeResponderOptions): Promise<P
       closed = true;
       for (const t of pending) t.cancel();
       pending.clear();
-      await Promise.all([wildcard, local, proxy].map(closeSocket));
+      await Promise.all([wildcard, local, proxy].map(closeUdpSocket));
     },
   };
 }

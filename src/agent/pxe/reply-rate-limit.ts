@@ -1,8 +1,8 @@
 /**
- * Reply rate limits for the proxyDHCP responder (protocol-reference §7.3): per MAC (default at most
- * 4 replies in 10 s, enough for every DISCOVER retransmission at 4/8/16/32 s plus the 4011 step)
- * and a global replies-per-second ceiling. Time comes in as a number (Clock.nowMs()), so it is
- * exact under FakeClock. Memory is bounded: at most `trackedMacsMax` MACs, least recent evicted.
+ * Reply rate limits for the proxyDHCP responder (docs/protocol-notes.md, "Reply rate limits"): per
+ * MAC (default at most 4 replies in 10 s, enough for every DISCOVER retransmission at 4/8/16/32 s
+ * plus the 4011 step) and a global replies-per-second ceiling. Time comes in as a number
+ * (Clock.nowMs()), so it is exact under FakeClock. Memory is bounded: at most `trackedMacsMax` MACs, least recent evicted.
  */
 
 export interface ReplyRateLimits {

@@ -2,14 +2,14 @@
  * The standby's "shadow" proxyDHCP decision: answer only the PXE DISCOVERs the active left unanswered.
  *
  * Why: failover takes ≈1.5 s (3 missed 500 ms announcements), but SeaBIOS's iPXE ROM sends only two
- * DISCOVERs, at 0 s and ≈1 s, then prints "Nothing to boot" (lab.md "Retries, timeouts and
- * failover", d-nopxe-bios). A BIOS machine powered on in the first ≈1.5 s after the active died
+ * DISCOVERs, at 0 s and ≈1 s, then prints "Nothing to boot" (docs/lab-notes.md, "The iPXE ROM
+ * asks twice, about 1 s apart"). A BIOS machine powered on in the first ≈1.5 s after the active died
  * would get no proxy offer at all. So the elected standby hears every DISCOVER too, waits
  * `delayMs` (300 ms by default: the active answers in a few ms, and the ROM's second DISCOVER at
  * ≈1 s still lands inside its window), and sends its own offer only when it saw no proxy offer
  * (yiaddr 0, option 60 "PXEClient", same xid) from another server for that DISCOVER. With the active
- * alive the client gets exactly one offer; both firmwares take the first anyway (lab.md "Two
- * responders").
+ * alive the client gets exactly one offer; both firmwares take the first anyway (docs/lab-notes.md,
+ * "Two responders: the first proxy offer wins").
  *
  * `decideShadowReply` is the pure decision; `ShadowGate` keeps the per-xid book and the timers
  * against an injectable Clock (no I/O; the socket shell is shadow-responder.ts).

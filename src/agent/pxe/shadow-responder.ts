@@ -1,7 +1,8 @@
 /**
  * The standby's shadow proxyDHCP shell (see shadow-gate.ts for why): it hears the same DISCOVERs
  * as the active and the offers on the LAN, and answers a DISCOVER only when no other server offered
- * within the gate's delay. Sockets, as in pxe-responder.ts (§8.1; Node has no IP_PKTINFO):
+ * within the gate's delay. Sockets, as in pxe-responder.ts (Node has no IP_PKTINFO;
+ * docs/protocol-notes.md, "Multi-homed hosts in Node"):
  *   - `0.0.0.0:67` (reuseAddr): the broadcast DISCOVERs;
  *   - `<ifaceIP>:67` (reuseAddr, broadcast on): sends the offers, out of the interface owning the address,
  *     and receives unicast (relayed) DISCOVERs to our address;
@@ -13,15 +14,18 @@
  * says answer, so the policy's side effects (load book, ignored reports) happen only for real answers.
  * Bad input is dropped and counted, never thrown.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { systemClock, type Clock } from '../../platform/clock.js';
 import { Counters } from '../../platform/counters.js';
+import { datagramDropper, decodeOrDrop } from '../../platform/datagram-drop.js';
 import type { Logger } from '../../platform/logger.js';
+import { logBootEvents } from '../events/boot-event-log.js';
+import type { BootEventSink, DhcpReplyEvent } from '../events/boot-event.js';
 import { findInterfaceIpv4, type InterfaceLister } from '../../platform/network-interfaces.js';
 import { DhcpMessageType, getMessageType, getStringOption } from '../../protocol/dhcp/options.js';
-import { BOOTREPLY, BOOTREQUEST, decodeDhcpPacket, encodeDhcpPacket, MalformedPacketError, type DhcpPacket } from '../../protocol/dhcp/packet.js';
+import { BOOTREPLY, BOOTREQUEST, decodeDhcpPacket, encodeDhcpPacket, MalformedDhcpPacketError, type DhcpPacket } from '../../protocol/dhcp/packet.js';
 import { decideProxyDhcp, type ProxyDhcpConfig } from './proxy-dhcp.js';
-import { closeSocket, socketBinder } from './pxe-responder.js';
+import { socketBinder } from './pxe-responder.js';
+import { closeUdpSocket, createUdpSocket, type UdpRemote as RemoteInfo, type UdpSocket } from '../../platform/udp-socket.js';
 import { ReplyRateLimiter } from './reply-rate-limit.js';
 import { ShadowGate } from './shadow-gate.js';
 
@@ -29,6 +33,8 @@ export interface ShadowResponderOptions {
   interfaceName: string;
   config: ProxyDhcpConfig;
   logger: Logger;
+  /** Where each reply sent goes (default: one "proxyDHCP offer/ack sent" log line on `logger`). */
+  events?: BootEventSink;
   counters?: Counters;
   clock?: Clock;
   /** Wait for another server's offer this long before answering (default 300 ms). */
@@ -57,6 +63,7 @@ export function isProxyOffer(p: DhcpPacket): boolean {
 export async function startShadowResponder(options: ShadowResponderOptions): Promise<ShadowResponderHandle> {
   const { interfaceName, config } = options;
   const logger = options.logger.child({ component: 'pxe-shadow' });
+  const events = options.events ?? logBootEvents(options.logger);
   const counters = options.counters ?? new Counters();
   const clock = options.clock ?? systemClock;
   const bindAddress = options.bindAddress ?? '0.0.0.0';
@@ -66,12 +73,12 @@ export async function startShadowResponder(options: ShadowResponderOptions): Pro
   const replyLimiter = new ReplyRateLimiter();
   let closed = false;
 
-  const sockets: Socket[] = [];
+  const sockets: UdpSocket[] = [];
   const bind = socketBinder(sockets, interfaceName);
-  const wildcard = createSocket({ type: 'udp4', reuseAddr: true });
-  const local = createSocket({ type: 'udp4', reuseAddr: true });
-  const watch = createSocket({ type: 'udp4', reuseAddr: true });
-  const proxy = createSocket({ type: 'udp4', reuseAddr: false });
+  const wildcard = createUdpSocket({ reuseAddr: true });
+  const local = createUdpSocket({ reuseAddr: true });
+  const watch = createUdpSocket({ reuseAddr: true });
+  const proxy = createUdpSocket();
   let ports: { dhcp: number; proxy: number; client: number; watch: number };
   try {
     await bind(wildcard, bindAddress, options.ports?.dhcp ?? 67);
@@ -83,20 +90,13 @@ export async function startShadowResponder(options: ShadowResponderOptions): Pro
     const watchPort = watch.address().port;
     ports = { dhcp, proxy: proxy.address().port, client: options.ports?.client ?? watchPort, watch: watchPort };
   } catch (err) {
-    await Promise.all(sockets.map(closeSocket));
+    await Promise.all(sockets.map(closeUdpSocket));
     throw err;
   }
 
-  const decode = (msg: Buffer, rinfo: RemoteInfo, where: string): DhcpPacket | null => {
-    try {
-      return decodeDhcpPacket(msg);
-    } catch (err) {
-      if (!(err instanceof MalformedPacketError)) throw err;
-      counters.increment('dhcp_shadow_malformed_total');
-      logger.debug('dropped malformed DHCP packet', { from: `${rinfo.address}:${rinfo.port}`, where, reason: err.reason });
-      return null;
-    }
-  };
+  const dropMalformed = datagramDropper({ counters, logger, counter: 'dhcp_shadow_malformed_total', labelled: false, message: 'dropped malformed DHCP packet' });
+  const decode = (msg: Buffer, rinfo: RemoteInfo, where: string): DhcpPacket | null =>
+    decodeOrDrop(() => decodeDhcpPacket(msg), MalformedDhcpPacketError, (reason) => dropMalformed('malformed', { from: `${rinfo.address}:${rinfo.port}`, where, reason }));
 
   /** Decides as the active would and sends; `port` is where the request arrived. */
   const answer = (request: DhcpPacket, rinfo: RemoteInfo, port: 67 | 4011, extra: Record<string, unknown>) => {
@@ -115,18 +115,18 @@ export async function startShadowResponder(options: ShadowResponderOptions): Pro
     const broadcast = destination.address === '255.255.255.255';
     const toAddress = broadcast ? broadcastAddress : destination.address;
     const toPort = broadcast && destination.port === 68 ? ports.client : destination.port;
-    const fields = {
-      mac: client.mac, uuid: client.uuid, arch: client.archClass, archCode: client.archCode, ipxe: client.isIpxe,
-      xid, port, from: `${rinfo.address}:${rinfo.port}`, to: `${toAddress}:${toPort}`, decision: port === 67 ? 'offer' : 'ack', offered, shadow: true, ...extra,
+    const sent: DhcpReplyEvent = {
+      kind: 'dhcpReply', client: { mac: client.mac, ...(client.uuid ? { uuid: client.uuid } : {}), arch: client.archClass, archCode: client.archCode, ipxe: client.isIpxe },
+      reply: port === 67 ? 'offer' : 'ack', xid, port, from: `${rinfo.address}:${rinfo.port}`, to: `${toAddress}:${toPort}`, offered, shadow: true, extra,
     };
     (port === 67 ? local : proxy).send(encodeDhcpPacket(decision.reply), toPort, toAddress, (err) => {
       if (err) {
         counters.increment('dhcp_send_errors_total');
-        logger.warn('sending a shadow proxyDHCP reply failed', { to: fields.to, error: err.message });
+        logger.warn('sending a shadow proxyDHCP reply failed', { to: sent.to, error: err.message });
         return;
       }
       counters.increment('dhcp_shadow_replies_total');
-      logger.info(port === 67 ? 'proxyDHCP offer sent' : 'proxyDHCP ack sent', fields);
+      events(sent);
     });
   };
 
@@ -189,7 +189,7 @@ export async function startShadowResponder(options: ShadowResponderOptions): Pro
       if (closed) return;
       closed = true;
       gate.close();
-      await Promise.all([wildcard, local, watch, proxy].map(closeSocket));
+      await Promise.all([wildcard, local, watch, proxy].map(closeUdpSocket));
     },
   };
 }

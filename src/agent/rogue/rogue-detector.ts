@@ -1,12 +1,14 @@
 /**
- * Duplicate and rogue PXE responder detection (issue 4 item 5). Every agent listens to the DHCP
- * replies broadcast on its LAN (UDP 68) and judges each PXE one: an OFFER/ACK whose option 60 is
- * `PXEClient` or `HTTPClient` (protocol-reference §2.3). It is expected only from the elected
- * peerboot responder. Anything else is a finding:
+ * Duplicate and rogue PXE responder detection (a second answering server makes firmware race
+ * between offers or boot from the wrong one, so the admin must hear of it). Every agent listens to
+ * the DHCP replies broadcast on its LAN (UDP 68) and judges each PXE one: an OFFER/ACK whose option
+ * 60 is `PXEClient` or `HTTPClient` (docs/protocol-notes.md, "Fields of a proxy offer"). It is
+ * expected only from the elected peerboot responder. Anything else is a finding:
  *   - another peerboot agent answering (two actives: a split election)      → duplicateResponder
  *   - a proxyDHCP (yiaddr 0) that is not ours (dnsmasq, pixiecore, WDS…)     → rogueResponder
  *   - a DHCP server whose own offer carries PXEClient: EDK2 then prefers it
- *     over any proxy (DhcpPxe10/DhcpBinl beat ProxyBinl, §2.5)              → rogueResponder
+ *     over any proxy (DhcpPxe10/DhcpBinl beat ProxyBinl; docs/protocol-notes.md,
+ *     "How firmware chooses between offers")                                 → rogueResponder
  * WDS is named when the reply looks like it (option 252 BCD path, wdsnbp/pxeboot/bootmgfw NBP).
  * Limit: only broadcast replies are seen; a server that unicasts its offer (BROADCAST flag clear)
  * or port-4011 ACKs are not visible without a raw socket. Pure, plus a small dedupe book.

@@ -4,12 +4,13 @@
  * clients that have no address yet). Decodes, judges (rogue-detector.ts), dedupes, and hands
  * findings on. Malformed packets are counted and dropped. Sends nothing.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import type { Clock } from '../../platform/clock.js';
 import { Counters } from '../../platform/counters.js';
+import { datagramDropper, decodeOrDrop } from '../../platform/datagram-drop.js';
 import type { Logger } from '../../platform/logger.js';
-import { decodeDhcpPacket, MalformedPacketError } from '../../protocol/dhcp/packet.js';
+import { decodeDhcpPacket, MalformedDhcpPacketError } from '../../protocol/dhcp/packet.js';
 import { FindingBook, judgePxeReply, type ExpectedResponders, type RogueFinding } from './rogue-detector.js';
+import { bindUdpSocket, createUdpSocket } from '../../platform/udp-socket.js';
 
 export interface RogueListenerOptions {
   port?: number;
@@ -30,23 +31,14 @@ export async function startRogueListener(o: RogueListenerOptions): Promise<Rogue
   const counters = o.counters ?? new Counters();
   const book = new FindingBook(o.quietMs);
   const log = o.logger.child({ component: 'rogue' });
-  const socket: Socket = createSocket({ type: 'udp4', reuseAddr: true });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(o.port ?? 68, '0.0.0.0', () => { socket.off('error', reject); resolve(); });
-  });
+  const socket = createUdpSocket({ reuseAddr: true });
+  await bindUdpSocket(socket, '0.0.0.0', o.port ?? 68);
   socket.on('error', (err) => log.warn('rogue listener socket error', { error: err.message }));
+  const dropMalformed = datagramDropper({ counters, logger: log, counter: 'rogue_malformed_total', labelled: false, message: 'dropped malformed DHCP packet on port 68' });
   socket.on('message', (msg, rinfo) => {
     counters.increment('rogue_packets_seen_total');
-    let packet;
-    try {
-      packet = decodeDhcpPacket(msg);
-    } catch (err) {
-      if (!(err instanceof MalformedPacketError)) throw err;
-      counters.increment('rogue_malformed_total');
-      log.debug('dropped malformed DHCP packet on port 68', { from: rinfo.address, reason: err.reason });
-      return;
-    }
+    const packet = decodeOrDrop(() => decodeDhcpPacket(msg), MalformedDhcpPacketError, (reason) => dropMalformed('malformed', { from: rinfo.address, reason }));
+    if (!packet) return;
     let finding: RogueFinding | null;
     try {
       const expected = o.expected();
@@ -61,7 +53,7 @@ export async function startRogueListener(o: RogueListenerOptions): Promise<Rogue
       return;
     }
     if (!finding) return;
-    counters.increment(`rogue_findings_total{kind="${finding.kind}"}`);
+    counters.increment('rogue_findings_total', { kind: finding.kind });
     if (!book.shouldReport(finding, o.clock.nowMs())) return;
     log.warn(`unexpected PXE responder on the LAN: ${finding.reason}`, { kind: finding.kind, responder: finding.responder, mac: finding.clientMac });
     o.onFinding(finding);

@@ -29,7 +29,8 @@ import { silentLogger, type Logger } from '../../platform/logger.js';
 import { CHUNK_HAVE_PORT } from '../../protocol/peer/chunk-have.js';
 import { openFsChunkStore } from '../content/fs-chunk-store.js';
 import { PackageSync } from '../content/package-sync.js';
-import { directedBroadcast, openBroadcastSocket } from '../../platform/broadcast-socket.js';
+import { openBroadcastSocket } from '../../platform/broadcast-socket.js';
+import { directedBroadcast } from '../../protocol/ipv4.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { createWanChunkSource } from '../wan/wan-chunk-source.js';
 import type { LedbatConfig } from '../wan/ledbat.js';
@@ -90,8 +91,8 @@ export interface AgentPackageSwarm {
 /** The LAN broadcast socket (src/platform/broadcast-socket.ts) on the have port. */
 export async function openHaveTransport(o: { port: number; broadcastAddress: string; onSendError?: (e: Error) => void }): Promise<HaveTransport> {
   return openBroadcastSocket({
-    port: o.port, broadcastAddress: o.broadcastAddress, ...(o.onSendError ? { onSendError: o.onSendError } : {}), errorCode: 'PEERBOOT_ERR_HAVE_PORT',
-    bindError: (reason) => `cannot bind UDP port ${o.port} for have messages (${reason}); free the port or choose another with --have-port (the same on every agent)`,
+    port: o.port, broadcastAddress: o.broadcastAddress, ...(o.onSendError ? { onSendError: o.onSendError } : {}), purpose: 'package have messages',
+    whenInUse: 'free the port or choose another with --have-port (the same on every agent)',
   });
 }
 
@@ -127,7 +128,7 @@ export async function startAgentPackageSwarm(o: AgentPackageSwarmOptions): Promi
   const have = await openHaveTransport({
     port: o.lan.havePort ?? CHUNK_HAVE_PORT,
     broadcastAddress: directedBroadcast(o.lan.subnet),
-    onSendError: (error) => { counters.increment('swarm.have.tx-errors'); logger.debug('have send failed', { error: error.message }); },
+    onSendError: (error) => { counters.increment('swarm_have_send_errors_total'); logger.debug('have send failed', { error: error.message }); },
   });
   let swarm: PackageSwarm | null = null;
   let chunkServer: PeerChunkServer | null = null;

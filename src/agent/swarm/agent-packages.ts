@@ -1,6 +1,7 @@
 /**
- * The packages of a running agent (issue 5): peer first, WAN once. Owns the agent's package swarm
- * (./agent-package-swarm.ts) across the agent's life:
+ * The packages of a running agent: peer first, WAN once (a site's WAN link carries each package once
+ * and the LAN peers share it). Owns the agent's package swarm (./agent-package-swarm.ts) across the
+ * agent's life:
  *   - it starts once the agent holds a certificate (the swarm signs its have messages and chunk
  *     requests with it; peers check it against the server key and the site);
  *   - a renewed certificate is handed to the running swarm; one naming another site restarts it

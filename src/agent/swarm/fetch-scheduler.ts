@@ -1,7 +1,8 @@
 /**
  * The swarm's fetch plan: which missing chunk to fetch next, and from where. Pure and
- * clock-driven (style §3.4): every input is a method call with the monotonic time, every decision
- * comes back as effects; the shell (./package-swarm.ts) does the HTTP and the disk.
+ * clock-driven, so simulations run it on a fake clock: every input is a method call with the
+ * monotonic time, every decision comes back as effects; the shell (./package-swarm.ts) does the
+ * HTTP and the disk.
  *
  * Rules, in order:
  *   1. Peer first. A chunk some live neighbour holds is fetched from a neighbour: rarest chunk

@@ -9,16 +9,18 @@
 // per scenario; a failure names its seed (replay with SEED=n).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateSigningKey, type SigningKey } from '../../contract/signature.js';
+import type { SigningKey } from '../../contract/signature.js';
+import { generateSigningKey } from '../../platform/crypto/document-signature.js';
 import type { SignedManifest } from '../../contract/manifest.js';
 import { SimulatedLan } from '../../testkit/simulated-lan.js';
 import { seededRandom } from '../../testkit/seeded-random.js';
-import { issueAgentCertificate, privateKeyFromSeed, rawPublicKey } from '../election/peer-crypto.js';
-import { memoryChunkStore, type MemoryChunkStore } from '../content/memory-chunk-store.js';
+import { privateKeyFromSeed, rawPublicKey } from '../../platform/crypto/ed25519-keys.js';
+import { issueAgentCertificate } from '../peers/peer-crypto.js';
+import { memoryChunkStore, type MemoryChunkStore } from '../../testkit/memory-chunk-store.js';
 import { buildFixturePackage, fixtureBytes } from '../content/manifest-fixture.js';
 import { PackageSwarm, type HaveTransport } from './package-swarm.js';
 import { decodeChunkHave } from '../../protocol/peer/chunk-have.js';
-import { SimTransferNetwork } from './sim-transfer-network.js';
+import { SimTransferNetwork } from '../../testkit/sim-transfer-network.js';
 
 const HAVE_PORT = 4016;
 const WALL_START_MS = 1_760_000_000_000;
@@ -165,7 +167,7 @@ describe('package swarm simulation', () => {
       const caught = honest.filter((a) => a.swarm.progress().badChunksFromPeers > 0);
       assert.ok(caught.length > 0, 'the liar was asked (it held every chunk first)');
       for (const a of caught) {
-        assert.ok(a.swarm.counters.get('swarm.peer.banned') >= 1);
+        assert.ok(a.swarm.counters.get('swarm_peers_banned_total') >= 1);
         assert.equal(a.swarm.progress().bannedPeers[0]?.agentId, 'a0-liar');
         // At most one bad answer per request in flight to it when the first came back; then the overall ban.
         assert.ok(a.swarm.progress().badChunksFromPeers <= 2, `${a.agentId} got ${a.swarm.progress().badChunksFromPeers} bad chunks`);
@@ -246,7 +248,7 @@ describe('package swarm simulation', () => {
     const result = a.swarm.setWanted([w.pkg.signed, forged.signed, tampered]);
     assert.deepEqual(result.accepted, ['winpe-1']);
     assert.deepEqual(result.rejected.map((r) => [r.packageId, r.reason]), [['evil-1', 'unknownKey'], ['winpe-2', 'badSignature']]);
-    assert.equal(a.swarm.counters.get('swarm.manifest.rejected.badSignature'), 1);
+    assert.equal(a.swarm.counters.get('swarm_manifests_rejected_total', { reason: 'badSignature' }), 1);
     await w.runUntil(() => a.swarm.isReady('winpe-1'), 60_000);
     assert.equal(a.swarm.isReady('evil-1'), false);
     for (const sha of forged.chunks.keys()) {
@@ -272,9 +274,9 @@ describe('package swarm simulation', () => {
     flipped[40] = flipped[40]! ^ 1;
     a.swarm.receiveHave(flipped, { address: '10.1.0.12', port: HAVE_PORT });
     stranger.swarm.setWanted([w.pkg.signed]);
-    await w.runUntil(() => a.swarm.counters.get('swarm.have.drop.foreign-site') > 0, 5000);
-    assert.equal(a.swarm.counters.get('swarm.have.drop.address-mismatch'), 1);
-    assert.ok(a.swarm.counters.get('swarm.have.drop.bad-signature') + a.swarm.counters.get('swarm.have.drop.malformed') + a.swarm.counters.get('swarm.have.drop.identity-mismatch') >= 1);
+    await w.runUntil(() => a.swarm.counters.get('swarm_have_dropped_total', { reason: 'foreign-site' }) > 0, 5000);
+    assert.equal(a.swarm.counters.get('swarm_have_dropped_total', { reason: 'address-mismatch' }), 1);
+    assert.ok(a.swarm.counters.get('swarm_have_dropped_total', { reason: 'bad-signature' }) + a.swarm.counters.get('swarm_have_dropped_total', { reason: 'malformed' }) + a.swarm.counters.get('swarm_have_dropped_total', { reason: 'identity-mismatch' }) >= 1);
     assert.equal(a.swarm.progress().neighbours, 1, 'only agent-2 counts as a neighbour');
     await closeAll(w);
   });

@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import type { PackageManifest, SignedManifest } from '../../contract/manifest.js';
 import { systemClock, type Clock, type TimerHandle } from '../../platform/clock.js';
 import { Counters } from '../../platform/counters.js';
+import { datagramDropper, type DropDatagram } from '../../platform/datagram-drop.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import {
   chunkHaveBitmapBudget, decodeChunkHave, encodeChunkHaveToSign, encodeSignedChunkHave, MAX_HAVE_PACKAGES,
@@ -28,7 +29,8 @@ import { toHex } from '../../protocol/peer/wire-bytes.js';
 import { ChunkStoreError, type ChunkStore } from '../content/chunk-store.js';
 import { planEviction } from '../content/eviction.js';
 import { checkSignedManifest, type ManifestRejectReason, type PackageChunks } from '../content/package-chunks.js';
-import { CertificateCache, SignatureCache, toPrivateKey, toPublicKey } from '../election/peer-crypto.js';
+import { toPrivateKey, toPublicKey } from '../../platform/crypto/ed25519-keys.js';
+import { CertificateCache, SignatureCache } from '../peers/peer-crypto.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import type { LedbatReading } from '../wan/ledbat.js';
 import type { WanShaper } from '../wan/wan-shaper.js';
@@ -130,6 +132,7 @@ export class PackageSwarm {
   readonly #clock: Clock;
   readonly #wallClock: () => number;
   readonly #logger: Logger;
+  readonly #dropped: DropDatagram;
   readonly counters: Counters;
   readonly #scheduler: FetchScheduler;
   readonly #serverKeys: KeyObject[];
@@ -161,6 +164,7 @@ export class PackageSwarm {
     this.#wallClock = o.wallClock ?? Date.now;
     this.#logger = (o.logger ?? silentLogger).child({ component: 'swarm', agentId: o.identity.agentId });
     this.counters = o.counters ?? new Counters();
+    this.#dropped = datagramDropper({ counters: this.counters, logger: this.#logger, counter: 'swarm_have_dropped_total', message: 'have message dropped' });
     this.#serverKeys = [toPublicKey(o.serverPublicKey)];
     this.#privateKey = toPrivateKey(o.identity.privateKey);
     this.#incarnation = o.incarnation ?? randomBytes(8).toString('hex');
@@ -177,7 +181,7 @@ export class PackageSwarm {
       try {
         this.#receiveHave(bytes, from);
       } catch (error) {
-        this.counters.increment('swarm.have.drop.internal-error');
+        this.counters.increment('swarm_have_dropped_total', { reason: 'internal-error' });
         this.#logger.error('have message handling failed', { error: (error as Error).message });
       }
     });
@@ -222,7 +226,7 @@ export class PackageSwarm {
         if (!accepted.some((p) => p.packageId === check.pkg.packageId)) accepted.push(check.pkg);
       } else {
         rejected.push({ packageId: check.packageId, reason: check.reason, detail: check.detail });
-        this.counters.increment(`swarm.manifest.rejected.${check.reason}`);
+        this.counters.increment('swarm_manifests_rejected_total', { reason: check.reason });
         this.#logger.warn(`package ${check.packageId} rejected: ${check.detail}; it will not be fetched or served (check the server key the agent enrolled with)`, { packageId: check.packageId, reason: check.reason });
       }
     }
@@ -286,7 +290,7 @@ export class PackageSwarm {
   /** For the chunk server: a held chunk failed verification on read and was removed. */
   chunkLost(sha256: string): void {
     if (this.#closed) return;
-    this.counters.increment('swarm.chunk.lost');
+    this.counters.increment('swarm_chunks_lost_total');
     this.#apply(this.#scheduler.markLost(sha256, this.#clock.nowMs()));
   }
 
@@ -339,7 +343,7 @@ export class PackageSwarm {
       else if (v === 'corrupt') corrupt++;
     }
     if (corrupt > 0) {
-      this.counters.increment('swarm.scan.corrupt', corrupt);
+      this.counters.increment('swarm_scan_corrupt_chunks_total', corrupt);
       this.#logger.warn(`${corrupt} cached chunk(s) failed verification at start and were removed; they will be fetched again`);
     }
     this.#logger.info('chunk cache verified', { chunks: verified.length, corrupt, ms: Math.round(this.#clock.nowMs() - started) });
@@ -378,12 +382,12 @@ export class PackageSwarm {
           void this.#fetch(e);
           break;
         case 'peerBanned':
-          this.counters.increment('swarm.peer.banned');
+          this.counters.increment('swarm_peers_banned_total');
           this.#logger.warn('neighbour served wrong bytes: banned', { peer: e.agentId, chunk: e.sha256, offences: e.offences, forMs: Math.round(e.untilMs - this.#clock.nowMs()) });
           this.#saveBans();
           break;
         case 'packageComplete':
-          this.counters.increment('swarm.package.complete');
+          this.counters.increment('swarm_packages_complete_total');
           this.#logger.info('every chunk of the package verified', { packageId: e.packageId });
           changed = true;
           this.#maybeEvict();
@@ -413,7 +417,7 @@ export class PackageSwarm {
           const k = fromWan ? 'Wan' : 'Peers';
           this.#stats[`bytesFrom${k}`] += e.sizeBytes;
           this.#stats[`chunksFrom${k}`]++;
-          this.counters.increment(fromWan ? 'swarm.fetch.wan.bytes' : 'swarm.fetch.peer.bytes', e.sizeBytes);
+          this.counters.increment('swarm_fetched_bytes_total', { source: fromWan ? 'wan' : 'peer' }, e.sizeBytes);
         }
       } else {
         outcome = result.outcome;
@@ -425,7 +429,7 @@ export class PackageSwarm {
     }
     if (outcome === 'badBytes' && !fromWan) this.#stats.badChunksFromPeers++;
     if (outcome === 'badBytes' && fromWan) this.#logger.warn('the server sent bytes that do not match the chunk name; will retry', { chunk: e.sha256 });
-    this.counters.increment(`swarm.fetch.${fromWan ? 'wan' : 'peer'}.${outcome}`);
+    this.counters.increment('swarm_fetches_total', { source: fromWan ? 'wan' : 'peer', outcome });
     if (this.#closed) return;
     this.#apply(this.#scheduler.onFetchDone(e.sha256, outcome, this.#clock.nowMs()));
     if (outcome === 'stored') this.#wake(e.sha256);
@@ -439,7 +443,7 @@ export class PackageSwarm {
       if (error instanceof ChunkStoreError) {
         if (error.code === 'PEERBOOT_ERR_CHUNK_DIGEST_MISMATCH' || error.code === 'PEERBOOT_ERR_CHUNK_TOO_LARGE') return 'badBytes';
         if (error.code === 'PEERBOOT_ERR_CACHE_DISK_FULL') {
-          this.counters.increment('swarm.disk-full');
+          this.counters.increment('swarm_disk_full_total');
           const now = this.#clock.nowMs();
           if (now - this.#lastDiskFullLogMs > 60_000) {
             this.#lastDiskFullLogMs = now;
@@ -480,7 +484,7 @@ export class PackageSwarm {
         const plan = planEviction({ stored: await this.#o.store.list(), referenced, allWantedReady: true });
         for (const sha of plan.evict) await this.#o.store.delete(sha);
         if (plan.evict.length > 0) {
-          this.counters.increment('swarm.evicted.chunks', plan.evict.length);
+          this.counters.increment('swarm_evicted_chunks_total', plan.evict.length);
           this.#logger.info('old package versions evicted from the chunk cache', { chunks: plan.evict.length, bytes: plan.evictBytes });
         }
       } catch (error) {
@@ -501,17 +505,16 @@ export class PackageSwarm {
   }
 
   #drop(reason: string, from: { address: string }, detail: string): void {
-    this.counters.increment(`swarm.have.drop.${reason}`);
-    this.#logger.debug('have message dropped', { reason, from: from.address, detail });
+    this.#dropped(reason, { reason, from: from.address, detail });
   }
 
   #receiveHave(bytes: Uint8Array, from: { address: string; port: number }): void {
     if (this.#closed) return;
-    this.counters.increment('swarm.have.rx');
+    this.counters.increment('swarm_have_received_total');
     const decoded = decodeChunkHave(bytes);
     if (!decoded.ok) { this.#drop(decoded.kind, from, decoded.reason); return; }
     const { have: h, certificate, signedBytes, signature } = decoded.packet;
-    if (h.agentId === this.#o.identity.agentId && h.incarnation === this.#incarnation) { this.counters.increment('swarm.have.own'); return; }
+    if (h.agentId === this.#o.identity.agentId && h.incarnation === this.#incarnation) { this.counters.increment('swarm_have_own_total'); return; }
     if (h.address !== from.address) { this.#drop('address-mismatch', from, `message says ${h.address}, datagram came from ${from.address}`); return; }
     const nowWall = this.#wallClock();
     const cert = this.#certificates.check(certificate, this.#serverKeys, this.#o.identity.siteId, nowWall);
@@ -535,7 +538,7 @@ export class PackageSwarm {
     }
     const result = this.#scheduler.view.update(h, from.address, this.#clock.nowMs());
     if (result === 'stale') { this.#drop('replayed', from, `seq ${h.seq} not newer`); return; }
-    this.counters.increment('swarm.have.accepted');
+    this.counters.increment('swarm_have_accepted_total');
     this.#updateWanShare();
     this.#planSoon();
   }
@@ -567,9 +570,9 @@ export class PackageSwarm {
     this.#lastHaveSentMs = this.#clock.nowMs();
     try {
       this.#o.have.send(this.#buildHave());
-      this.counters.increment('swarm.have.tx');
+      this.counters.increment('swarm_have_sent_total');
     } catch (error) {
-      this.counters.increment('swarm.have.tx-errors');
+      this.counters.increment('swarm_have_send_errors_total');
       this.#logger.warn('have message not sent', { error: (error as Error).message });
     }
   }

@@ -14,7 +14,8 @@
  * every request attributable to an enrolled agent.
  */
 import { randomBytes, sign, verify, type KeyObject } from 'node:crypto';
-import { CertificateCache, toPrivateKey, toPublicKey, type Ed25519PrivateKeyInput, type Ed25519PublicKeyInput } from '../election/peer-crypto.js';
+import { toPrivateKey, toPublicKey, type Ed25519PrivateKeyInput, type Ed25519PublicKeyInput } from '../../platform/crypto/ed25519-keys.js';
+import { CertificateCache } from '../peers/peer-crypto.js';
 
 export const AUTH_HEADERS = {
   certificate: 'x-peerboot-certificate',

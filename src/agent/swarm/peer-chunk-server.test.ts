@@ -6,9 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { generateSigningKey } from '../../contract/signature.js';
-import { issueAgentCertificate, privateKeyFromSeed, rawPublicKey } from '../election/peer-crypto.js';
-import { memoryChunkStore } from '../content/memory-chunk-store.js';
+import { generateSigningKey } from '../../platform/crypto/document-signature.js';
+import { privateKeyFromSeed, rawPublicKey } from '../../platform/crypto/ed25519-keys.js';
+import { issueAgentCertificate } from '../peers/peer-crypto.js';
+import { memoryChunkStore } from '../../testkit/memory-chunk-store.js';
 import { sha256Hex, type ChunkRead } from '../content/chunk-store.js';
 import { ChunkRequestSigner, ChunkRequestVerifier, type PeerIdentity } from './peer-auth.js';
 import { createPeerChunkClient } from './peer-chunk-client.js';
@@ -61,7 +62,7 @@ describe('peer chunk server + client (loopback)', () => {
     const client = createPeerChunkClient({ signer: new ChunkRequestSigner(identityOf('agent-2', 'site-1')) });
     assert.deepEqual(await client.fetchChunk(peer(), strangerSha, 2), { outcome: 'notFound', detail: 'HTTP 403' });
     assert.deepEqual(await client.fetchChunk(peer(), notHeldSha, 3), { outcome: 'notFound', detail: 'HTTP 404' });
-    assert.equal(counters.get('swarm.serve.refused.not-in-manifest'), 1);
+    assert.equal(counters.get('swarm_serve_refused_total', { reason: 'not-in-manifest' }), 1);
     client.close();
   });
 
@@ -73,7 +74,7 @@ describe('peer chunk server + client (loopback)', () => {
     for (const [identity, reason] of [[identityOf('agent-9', 'site-1', foreignKey), 'foreign-certificate'], [identityOf('agent-3', 'site-2'), 'foreign-site']] as const) {
       const client = createPeerChunkClient({ signer: new ChunkRequestSigner(identity) });
       assert.deepEqual(await client.fetchChunk(peer(), heldSha, held.byteLength), { outcome: 'failed', detail: 'HTTP 401' });
-      assert.equal(counters.get(`swarm.serve.refused.auth.${reason}`), 1, reason);
+      assert.equal(counters.get('swarm_serve_auth_refused_total', { reason }), 1, reason);
       client.close();
     }
   });
@@ -87,14 +88,14 @@ describe('peer chunk server + client (loopback)', () => {
     });
     assert.equal(await get(headers), 200);
     assert.equal(await get(headers), 401);
-    assert.equal(counters.get('swarm.serve.refused.auth.replayed'), 1);
+    assert.equal(counters.get('swarm_serve_auth_refused_total', { reason: 'replayed' }), 1);
     const skewed = new ChunkRequestSigner(identityOf('agent-2', 'site-1'), () => Date.now() - 5 * 60_000);
     assert.equal(await get(skewed.headers('GET', path)), 401);
-    assert.equal(counters.get('swarm.serve.refused.auth.stale-timestamp'), 1);
+    assert.equal(counters.get('swarm_serve_auth_refused_total', { reason: 'stale-timestamp' }), 1);
     // The signature covers the path: headers for one chunk do not open another.
     const other = signer.headers('GET', `/peerboot/v1/chunks/${notHeldSha}`);
     assert.equal(await get(other), 401);
-    assert.equal(counters.get('swarm.serve.refused.auth.bad-signature'), 1);
+    assert.equal(counters.get('swarm_serve_auth_refused_total', { reason: 'bad-signature' }), 1);
   });
 
   it('a held chunk that rotted is not served; the swarm is told to fetch it again', async () => {

@@ -1,7 +1,8 @@
 /**
  * The chunk server every agent runs for its LAN neighbours: `GET /peerboot/v1/chunks/<sha256>`
  * over HTTP/1.1 (keep-alive). A request is served only when all of these hold, checked cheapest
- * first, every refusal counted (`swarm.serve.refused.<reason>`) and answered with a JSON
+ * first, every refusal counted (`swarm_serve_refused_total{reason}`, or `swarm_serve_auth_refused_total{reason}`
+ * for a failed peer authentication) and answered with a JSON
  * `{ code, message }`:
  *   - the path names a chunk (64 hex digits)                         else 404 PEERBOOT_ERR_NO_ROUTE
  *   - the requester is an enrolled agent of our site (./peer-auth.ts) else 401 PEERBOOT_ERR_PEER_AUTH
@@ -18,6 +19,7 @@ import { Counters } from '../../platform/counters.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import type { ChunkRead } from '../content/chunk-store.js';
 import { TokenBucket } from '../wan/token-bucket.js';
+import { bindFailure } from '../../platform/bind-failure.js';
 import type { ChunkRequestVerifier } from './peer-auth.js';
 
 export const PEER_CHUNK_PATH_PREFIX = '/peerboot/v1/chunks/';
@@ -57,8 +59,9 @@ export async function startPeerChunkServer(o: PeerChunkServerOptions): Promise<P
   const bucket = o.lanCapBytesPerSecond ? new TokenBucket(o.lanCapBytesPerSecond, 256 * 1024, clock.nowMs()) : null;
   let active = 0;
 
-  const refuse = (res: ServerResponse, status: number, code: string, reason: string, message: string, extra: Record<string, string> = {}) => {
-    counters.increment(`swarm.serve.refused.${reason}`);
+  const refuse = (res: ServerResponse, status: number, code: string, reason: string | { auth: string }, message: string, extra: Record<string, string> = {}) => {
+    if (typeof reason === 'string') counters.increment('swarm_serve_refused_total', { reason });
+    else counters.increment('swarm_serve_auth_refused_total', { reason: reason.auth });
     const body = JSON.stringify({ code, message });
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra });
     res.end(body);
@@ -90,7 +93,7 @@ export async function startPeerChunkServer(o: PeerChunkServerOptions): Promise<P
     const auth = o.verifier.verify('GET', url, req.headers);
     if (!auth.ok) {
       logger.debug('chunk request refused', { reason: auth.reason, detail: auth.detail, from: req.socket.remoteAddress });
-      refuse(res, 401, 'PEERBOOT_ERR_PEER_AUTH', `auth.${auth.reason}`, `request not authenticated (${auth.reason})`);
+      refuse(res, 401, 'PEERBOOT_ERR_PEER_AUTH', { auth: auth.reason }, `request not authenticated (${auth.reason})`);
       return;
     }
     if (!o.isInManifest(sha)) {
@@ -107,7 +110,7 @@ export async function startPeerChunkServer(o: PeerChunkServerOptions): Promise<P
       const read = await o.read(sha);
       if (read.kind !== 'ok') {
         if (read.kind === 'corrupt') {
-          counters.increment('swarm.serve.corrupt-on-read');
+          counters.increment('swarm_serve_corrupt_on_read_total');
           logger.warn('held chunk failed verification on read; removed, will fetch again', { chunk: sha, detail: read.detail });
           o.onCorrupt?.(sha);
         }
@@ -116,8 +119,8 @@ export async function startPeerChunkServer(o: PeerChunkServerOptions): Promise<P
       }
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': read.bytes.byteLength, 'cache-control': 'no-store' });
       await send(res, read.bytes);
-      counters.increment('swarm.serve.chunks');
-      counters.increment('swarm.serve.bytes', read.bytes.byteLength);
+      counters.increment('swarm_served_chunks_total');
+      counters.increment('swarm_served_bytes_total', read.bytes.byteLength);
     } finally {
       active--;
     }
@@ -125,19 +128,19 @@ export async function startPeerChunkServer(o: PeerChunkServerOptions): Promise<P
 
   const server: Server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     handle(req, res).catch((error: Error) => {
-      counters.increment('swarm.serve.errors');
+      counters.increment('swarm_serve_errors_total');
       logger.warn('chunk upload failed', { error: error.message });
       if (!res.headersSent) refuse(res, 500, 'PEERBOOT_ERR_INTERNAL', 'internal', 'internal error');
       else res.destroy();
     });
   });
   server.on('clientError', (_error, socket) => {
-    counters.increment('swarm.serve.client-errors');
+    counters.increment('swarm_serve_client_errors_total');
     socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(Object.assign(new Error(`cannot listen on ${o.host}:${o.port} for peer chunk transfers (${error.code ?? error.message}); free the port or choose another with --chunk-port`), { code: 'PEERBOOT_ERR_CHUNK_PORT' }));
+      reject(bindFailure(error, { protocol: 'TCP', address: o.host, port: o.port, purpose: 'peer chunk transfers', whenInUse: 'free the port or choose another with --chunk-port' }));
     });
     server.listen(o.port, o.host, () => resolve());
   });

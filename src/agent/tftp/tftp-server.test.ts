@@ -1,5 +1,6 @@
-// Goal: the server shell answers every request the way protocol-reference §6–§7 says: data from the
-// exact address asked, the right ERROR code for every refusal, strangers on a transfer port left
+// Goal: the server shell answers every request the way docs/protocol-notes.md says (the TFTP
+// sections, "Boot file names and the boot root" and "TFTP amplification"): data from the exact
+// address asked, the right ERROR code for every refusal, strangers on a transfer port left
 // unanswered without disturbing the transfer (the transfer socket is connected to its client),
 // duplicate RRQs and late ACKs absorbed, malformed packets counted, the EDK2 probe logged as a
 // probe, sessions bounded (per client address too, and named in the log), netascii converted.
@@ -185,7 +186,7 @@ test('EDK2 tsize probe: OACK, ERROR 8, then the real download from a new port', 
     assert.deepEqual(r.data, big);
     await eventually(() => transferLines(log).length === 2);
     assert.deepEqual(transferLines(log).map((l) => l.outcome), ['probe', 'complete']);
-    assert.equal(server.counters.get('tftp_transfers_probe_total'), 1);
+    assert.equal(server.counters.get('tftp_transfers_finished_total', { outcome: 'probe' }), 1);
   });
 });
 
@@ -267,7 +268,7 @@ test('an ACK already waiting when the retransmission timer comes due prevents th
       client.close();
     }
     assert.equal(server.counters.get('tftp_retransmits_total'), 0);
-    assert.equal(server.counters.get('tftp_transfers_complete_total'), 1);
+    assert.equal(server.counters.get('tftp_transfers_finished_total', { outcome: 'complete' }), 1);
   });
 });
 
@@ -286,7 +287,7 @@ test('a client that closes its port mid-transfer is dropped at the next retransm
     assert.match(String(line.detail), /closed its port \(ICMP port unreachable\)/);
     assert.equal(line.level, 'warn');
     assert.equal(server.activeSessions().length, 0);
-    assert.equal(server.counters.get('tftp_transfers_clientGone_total'), 1);
+    assert.equal(server.counters.get('tftp_transfers_finished_total', { outcome: 'clientGone' }), 1);
   });
 });
 

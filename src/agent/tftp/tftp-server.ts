@@ -2,8 +2,9 @@
  * The TFTP server shell (UDP 69): sockets, sessions and files around the pure codec and the
  * transfer state machine. One listening socket per local address; every transfer gets its own
  * socket bound to that same address and port 0 (RFC 1350 §4 TIDs), so replies come from exactly the
- * address the RRQ was sent to, as EDK2 requires (protocol-reference §6.2, §8.2). Read-only; paths
- * confined by BootRoot; sessions bounded; bad packets dropped and counted, never thrown.
+ * address the RRQ was sent to, as EDK2 requires (docs/protocol-notes.md,
+ * "TFTP transfer IDs and the server address" and "Multi-homed hosts in Node"). Read-only; paths confined by BootRoot;
+ * sessions bounded; bad packets dropped and counted, never thrown.
  *
  * Each transfer socket is connect()ed to the client's address:port once the session exists, and
  * sends without an address: Node then skips its per-datagram address lookup and the kernel its
@@ -12,16 +13,21 @@
  * no socket and the kernel answers it with ICMP port unreachable, not with the ERROR 5 RFC 1350 §4
  * suggests; the transfer is undisturbed either way, which is the part of §4 that matters.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { lookup as dnsLookup } from 'node:dns';
-import { isIPv4 } from 'node:net';
+import { logBootEvents } from '../events/boot-event-log.js';
+import type { BootEventSink, TftpOutcome } from '../events/boot-event.js';
 import type { BootRoot } from '../files/boot-root.js';
 import type { SharedFile } from '../files/shared-file.js';
 import { systemClock, type Clock, type TimerHandle } from '../../platform/clock.js';
 import { Counters } from '../../platform/counters.js';
 import type { Logger } from '../../platform/logger.js';
+import type { PeerbootError } from '../../contract/error-codes.js';
+import { bindFailure } from '../../platform/bind-failure.js';
+import { decodeOrDrop } from '../../platform/datagram-drop.js';
 import {
-  MalformedPacketError,
+  bindUdpSocket, connectUdpSocket, createUdpSocket, type UdpRemote as RemoteInfo, type UdpSocket as Socket,
+} from '../../platform/udp-socket.js';
+import {
+  MalformedTftpPacketError,
   TFTP_DATA_HEADER_BYTES,
   TftpErrorCode,
   decodeTftpPacket,
@@ -51,6 +57,8 @@ export interface TftpServerOptions {
   /** Default 69. 0 picks a free port (tests). */
   port?: number;
   logger: Logger;
+  /** Where each request's end goes (default: one "tftp transfer" log line on `logger`). */
+  events?: BootEventSink;
   counters?: Counters;
   clock?: Clock;
   /** Concurrent transfers (default 200); more get ERROR 0 "server busy". */
@@ -89,73 +97,18 @@ export interface TftpServerHandle {
   close(): Promise<void>;
 }
 
-/** A start-up failure with a stable code and a message that names the fix. */
-export class TftpServerError extends Error {
-  constructor(
-    readonly code: 'PEERBOOT_ERR_PORT_IN_USE' | 'PEERBOOT_ERR_PRIVILEGE' | 'PEERBOOT_ERR_ADDRESS_NOT_LOCAL' | 'PEERBOOT_ERR_BIND',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TftpServerError';
-  }
-}
-
-/** Turns a bind error into one line that names the fix (protocol-reference §8.1). */
-export function describeBindError(err: NodeJS.ErrnoException, address: string, port: number): TftpServerError {
-  const where = `UDP ${address}:${port}`;
-  switch (err.code) {
-    case 'EADDRINUSE':
-      return new TftpServerError('PEERBOOT_ERR_PORT_IN_USE', `${where} is already in use: stop the other TFTP server (e.g. systemctl stop tftpd-hpa atftpd dnsmasq) or choose another port with --port`);
-    case 'EACCES':
-    case 'EPERM':
-      return new TftpServerError('PEERBOOT_ERR_PRIVILEGE', `binding ${where} needs privilege (ports below 1024): run as root, or grant it once with: sudo setcap cap_net_bind_service=+ep "$(readlink -f "$(command -v node)")"; or use --port 1024 or above`);
-    case 'EADDRNOTAVAIL':
-      return new TftpServerError('PEERBOOT_ERR_ADDRESS_NOT_LOCAL', `cannot bind ${where}: ${address} is not an address of this machine; pass one of its IPv4 addresses with --address (see: ip -4 addr)`);
-    default:
-      return new TftpServerError('PEERBOOT_ERR_BIND', `cannot bind ${where}: ${err.message}`);
-  }
-}
-
-/** dgram resolves every destination through `lookup`; ours answers IPv4 literals synchronously (no tick per packet). */
-function literalLookup(
-  address: string,
-  family: unknown,
-  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  if (isIPv4(address)) callback(null, address, 4);
-  else dnsLookup(address, 4, callback);
-}
-
-function newUdpSocket(): Socket {
-  return createSocket({ type: 'udp4', lookup: literalLookup as never });
-}
-
-/** connect()s a bound UDP socket to its one peer: from then on it sends without an address and receives only from the peer. */
-function connectSocket(socket: Socket, address: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    socket.once('error', onError);
-    socket.connect(port, address, () => {
-      socket.off('error', onError);
-      resolve();
-    });
+/** Turns a bind error into one line that names the fix (docs/protocol-notes.md, "Privileged ports and broadcast sockets in Node"). */
+export function describeBindError(err: NodeJS.ErrnoException, address: string, port: number): PeerbootError {
+  return bindFailure(err, {
+    protocol: 'UDP', address, port, purpose: 'TFTP',
+    whenInUse: 'stop the other TFTP server (e.g. systemctl stop tftpd-hpa atftpd dnsmasq) or choose another port with --port',
+    otherwisePrivileged: 'or use --port 1024 or above',
+    whenAddressNotLocal: 'pass one of its IPv4 addresses with --address (see: ip -4 addr)',
   });
 }
 
-function bindSocket(socket: Socket, address: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    socket.once('error', onError);
-    socket.bind({ address, port, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve();
-    });
-  });
-}
 
-type Outcome =
-  | 'complete' | 'probe' | 'timeout' | 'clientError' | 'clientGone' | 'illegalOperation' | 'readError' | 'aborted'
-  | 'notFound' | 'accessViolation' | 'openError' | 'busy' | 'badRequest';
+type Outcome = TftpOutcome;
 
 class Session {
   transfer!: TftpTransfer;
@@ -193,6 +146,7 @@ class TftpServer implements TftpServerHandle {
   readonly #listener: Socket;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #events: BootEventSink;
   readonly #root: BootRoot;
   readonly #sessions = new Map<string, Session | 'pending'>();
   readonly #perClient = new Map<string, number>();
@@ -206,8 +160,9 @@ class TftpServer implements TftpServerHandle {
     this.counters = options.counters ?? new Counters();
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger.child({ component: 'tftp' });
+    this.#events = options.events ?? logBootEvents(options.logger);
     this.#root = options.root;
-    this.#listener = newUdpSocket();
+    this.#listener = createUdpSocket({ fastLookup: true });
   }
 
   get address(): string {
@@ -217,7 +172,7 @@ class TftpServer implements TftpServerHandle {
   async start(): Promise<void> {
     const port = this.options.port ?? 69;
     try {
-      await bindSocket(this.#listener, this.options.address, port);
+      await bindUdpSocket(this.#listener, this.options.address, port, true);
     } catch (err) {
       this.#listener.close();
       throw describeBindError(err as NodeJS.ErrnoException, this.options.address, port);
@@ -275,21 +230,16 @@ class TftpServer implements TftpServerHandle {
 
   #onRequest(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.#closing || rinfo.port === 0) return;
-    let packet: TftpPacket;
-    try {
-      packet = decodeTftpPacket(msg);
-    } catch (err) {
-      if (!(err instanceof MalformedPacketError)) throw err;
-      this.#drop('tftp malformed packet dropped', rinfo, 'tftp_malformed_total', { reason: err.reason, bytes: msg.length });
-      return;
-    }
+    const packet = decodeOrDrop(() => decodeTftpPacket(msg), MalformedTftpPacketError,
+      (reason) => this.#drop('tftp malformed packet dropped', rinfo, 'tftp_malformed_total', { reason, bytes: msg.length }));
+    if (!packet) return;
     switch (packet.op) {
       case 'readRequest':
         this.#onReadRequest(packet, rinfo);
         return;
       case 'writeRequest':
         this.counters.increment('tftp_write_requests_total');
-        this.#log.info('tftp transfer', { client: `${rinfo.address}:${rinfo.port}`, file: packet.filename, outcome: 'accessViolation', detail: 'write request refused: this server is read-only' });
+        this.#events({ kind: 'tftpTransfer', client: `${rinfo.address}:${rinfo.port}`, file: packet.filename, outcome: 'accessViolation', detail: 'write request refused: this server is read-only', ms: 0 });
         this.#reply(this.#listener, { op: 'error', code: TftpErrorCode.accessViolation, message: 'Access violation: read-only server' }, rinfo.address, rinfo.port);
         return;
       case 'error':
@@ -306,7 +256,8 @@ class TftpServer implements TftpServerHandle {
     const key = `${rinfo.address}:${rinfo.port}`;
     this.counters.increment('tftp_read_requests_total');
     if (this.#sessions.has(key)) {
-      // The client retransmitted its RRQ from the same port: the live session's timer already resends (§6.6).
+      // The client retransmitted its RRQ from the same port: the live session's timer already resends
+      // (docs/protocol-notes.md, "Duplicate requests and the end of a transfer").
       this.#drop('tftp duplicate RRQ ignored', rinfo, 'tftp_duplicate_requests_total', { file: request.filename });
       return;
     }
@@ -316,8 +267,8 @@ class TftpServer implements TftpServerHandle {
       return;
     }
     const refuse = (code: number, message: string, outcome: Outcome, detail: string) => {
-      this.#log.info('tftp transfer', { client: key, file: request.filename, outcome, detail, ms: 0 });
-      this.counters.increment(`tftp_refused_${outcome}_total`);
+      this.#events({ kind: 'tftpTransfer', client: key, file: request.filename, outcome, detail, ms: 0 });
+      this.counters.increment('tftp_refused_total', { reason: outcome });
       this.#reply(this.#listener, { op: 'error', code, message }, rinfo.address, rinfo.port);
     };
     if (!GOOD_MODES.has(request.mode)) {
@@ -366,8 +317,8 @@ class TftpServer implements TftpServerHandle {
     const startedMs = this.#clock.nowMs();
     const fail = (code: number, message: string, outcome: Outcome, detail: string) => {
       this.#release(key, rinfo.address);
-      this.counters.increment(`tftp_refused_${outcome}_total`);
-      this.#log.info('tftp transfer', { client: key, file: request.filename, outcome, detail, ms: Math.round(this.#clock.nowMs() - startedMs) });
+      this.counters.increment('tftp_refused_total', { reason: outcome });
+      this.#events({ kind: 'tftpTransfer', client: key, file: request.filename, outcome, detail, ms: Math.round(this.#clock.nowMs() - startedMs) });
       if (!this.#closing) this.#reply(this.#listener, { op: 'error', code, message }, rinfo.address, rinfo.port);
     };
     const resolved = await this.#root.resolve(request.filename);
@@ -399,10 +350,10 @@ class TftpServer implements TftpServerHandle {
       windowSizeMax: this.options.maxWindowSize ?? defaultNegotiationLimits.windowSizeMax,
     });
     if (negotiated.ignored.length > 0) this.#log.debug('tftp options not granted', { client: key, file: request.filename, ignored: negotiated.ignored });
-    const socket = newUdpSocket();
+    const socket = createUdpSocket({ fastLookup: true });
     try {
-      await bindSocket(socket, this.options.address, 0);
-      await connectSocket(socket, rinfo.address, rinfo.port);
+      await bindUdpSocket(socket, this.options.address, 0, true);
+      await connectUdpSocket(socket, rinfo.address, rinfo.port);
     } catch (err) {
       socket.close();
       source.release();
@@ -460,7 +411,8 @@ class TftpServer implements TftpServerHandle {
       return;
     }
     if (session.finished) {
-      // Late duplicates (a retransmitted final ACK) after the end: absorbed without an ERROR (§6.6).
+      // Late duplicates (a retransmitted final ACK) after the end: absorbed without an ERROR
+      // (docs/protocol-notes.md, "Duplicate requests and the end of a transfer").
       this.counters.increment('tftp_late_packets_total');
       return;
     }
@@ -469,14 +421,9 @@ class TftpServer implements TftpServerHandle {
       this.#apply(session, session.transfer.receiveAck(ackBlock));
       return;
     }
-    let packet: TftpPacket;
-    try {
-      packet = decodeTftpPacket(msg);
-    } catch (err) {
-      if (!(err instanceof MalformedPacketError)) throw err;
-      this.#drop('tftp malformed packet dropped', from, 'tftp_malformed_total', { reason: err.reason, bytes: msg.length });
-      return;
-    }
+    const packet = decodeOrDrop(() => decodeTftpPacket(msg), MalformedTftpPacketError,
+      (reason) => this.#drop('tftp malformed packet dropped', from, 'tftp_malformed_total', { reason, bytes: msg.length }));
+    if (!packet) return;
     if (packet.op === 'error') {
       this.#apply(session, session.transfer.receiveError(packet.code, packet.message));
       return;
@@ -590,20 +537,19 @@ class TftpServer implements TftpServerHandle {
       for (const [k, v] of this.#recent) if (nowMs - v.atMs >= RECENT_TTL_MS || this.#recent.size > RECENT_MAX) this.#recent.delete(k);
     }
     const bytes = outcome === 'probe' ? 0 : transfer.bytesAcked;
-    this.counters.increment(`tftp_transfers_${outcome}_total`);
+    this.counters.increment('tftp_transfers_finished_total', { outcome });
     this.counters.increment('tftp_bytes_sent_total', bytes);
-    const fields: Record<string, unknown> = {
-      client: session.key, file: session.file, size: transfer.fileSize, bytes, blksize: transfer.blockSize,
-      windowsize: transfer.windowSize, ms: Math.round(nowMs - session.startedMs), outcome,
-      retransmitted: transfer.stats.retransmitted, timeouts: transfer.stats.timeouts,
-      srttMs: transfer.srttMs === null ? null : Math.round(transfer.srttMs * 10) / 10,
-    };
-    if (session.mode !== 'octet') fields.mode = session.mode;
-    if (detail) fields.detail = detail;
-    const benign = outcome === 'complete' || outcome === 'probe' || outcome === 'aborted'
-      || (outcome === 'clientGone' && transfer.sentBlock === transfer.totalBlocks);
-    if (benign) this.#log.info('tftp transfer', fields);
-    else this.#log.warn('tftp transfer', fields);
+    this.#events({
+      kind: 'tftpTransfer', client: session.key, file: session.file, outcome, ms: Math.round(nowMs - session.startedMs),
+      ...(detail ? { detail } : {}),
+      transfer: {
+        size: transfer.fileSize, bytes, blksize: transfer.blockSize, windowsize: transfer.windowSize,
+        retransmitted: transfer.stats.retransmitted, timeouts: transfer.stats.timeouts,
+        srttMs: transfer.srttMs === null ? null : Math.round(transfer.srttMs * 10) / 10,
+        ...(session.mode !== 'octet' ? { mode: session.mode } : {}),
+        finalBlockSent: transfer.sentBlock === transfer.totalBlocks,
+      },
+    });
     // Keep the socket open a moment: a retransmitted final ACK then meets silence, not ICMP port unreachable.
     this.#lingering.add(session);
     if (this.#closing) return; // close() closes every lingering socket and waits for it
@@ -627,7 +573,7 @@ class TftpServer implements TftpServerHandle {
 }
 
 /**
- * Starts a TFTP server on `address:port` serving `root` read-only. Rejects with TftpServerError
+ * Starts a TFTP server on `address:port` serving `root` read-only. Rejects with a PeerbootError
  * (code PEERBOOT_ERR_PORT_IN_USE, PEERBOOT_ERR_PRIVILEGE, …; message names the fix) if it cannot bind.
  */
 export async function startTftpServer(options: TftpServerOptions): Promise<TftpServerHandle> {
@@ -644,8 +590,9 @@ export interface TftpServerSetHandle {
 
 /**
  * One TFTP server per local IPv4 address (Node has no IP_PKTINFO, so this is how each reply
- * leaves from the address its RRQ reached, §8.2). All share `root` and one Counters. If any bind
- * fails, the ones already started are closed and the error is thrown.
+ * leaves from the address its RRQ reached; docs/protocol-notes.md, "Multi-homed hosts in Node").
+ * All share `root` and one Counters. If any bind fails, the ones already started are closed and the
+ * error is thrown.
  */
 export async function startTftpServers(
   options: Omit<TftpServerOptions, 'address'> & { addresses: readonly string[] },

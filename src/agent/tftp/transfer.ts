@@ -4,7 +4,10 @@
  * retransmission on timeout only (RFC 1123 §4.2.3.1: never on a duplicate ACK, the Sorcerer's
  * Apprentice), and an adaptive retransmission timeout per session (RFC 6298 SRTT/RTTVAR, Karn's
  * rule, exponential backoff). No sockets and no file access: inputs are decoded ACK/ERROR packets,
- * outputs are effects the server shell performs (protocol-reference §6.3–§6.6).
+ * outputs are effects the server shell performs (docs/protocol-notes.md, "TFTP option negotiation",
+ * "Retransmission and Sorcerer's Apprentice", "Windowed transfers (RFC 7440)",
+ * "Adaptive retransmission timeout", "Block-number rollover",
+ * "Duplicate requests and the end of a transfer").
  */
 import type { Clock, TimerHandle } from '../../platform/clock.js';
 import type { TftpOptions } from '../../protocol/tftp/packet.js';
@@ -30,7 +33,7 @@ export const WINDOW_SIZE_CAP = 4096;
 export interface NegotiatedOptions {
   blockSize: number;
   windowSize: number;
-  /** Block number after 65535: 0 (common practice, §6.5) or 1 (tftp-hpa `rollover=1`). */
+  /** Block number after 65535: 0 (common practice, docs/protocol-notes.md, "Block-number rollover") or 1 (tftp-hpa `rollover=1`). */
   rollover: 0 | 1;
   /** Seconds the client asked for with `timeout` (echoed exactly), or null. */
   timeoutS: number | null;
@@ -43,9 +46,10 @@ export interface NegotiatedOptions {
 const decimal = /^[0-9]{1,10}$/;
 
 /**
- * Decides which requested options to grant (protocol-reference §6.3). Never grants more than asked:
- * EDK2 refuses an OACK with a larger blksize or windowsize, a different timeout, or an option it
- * did not request. `msftwindow` is not implemented, so it is never echoed (§5).
+ * Decides which requested options to grant (docs/protocol-notes.md, "TFTP option negotiation").
+ * Never grants more than asked: EDK2 refuses an OACK with a larger blksize or windowsize, a
+ * different timeout, or an option it did not request. `msftwindow` is not implemented, so it is never echoed (docs/protocol-notes.md,
+ * "Windows TFTP tuning and msftwindow").
  */
 export function negotiateTftpOptions(
   request: { mode: string; options: TftpOptions },
@@ -127,7 +131,7 @@ export interface TransferTiming {
   maxRtoMs: number;
   /** Consecutive timeouts before a data transfer is abandoned (if also idle for idleGiveUpMs). */
   retriesMax: number;
-  /** Retransmissions of the first packet (OACK, or DATA 1 without options): kept low against amplification (§7.4). */
+  /** Retransmissions of the first packet (OACK, or DATA 1 without options): kept low against amplification (docs/protocol-notes.md, "TFTP amplification"). */
   firstPacketRetriesMax: number;
   /** A transfer that has made progress is abandoned only after this long without any (dnsmasq waits 120 s). */
   idleGiveUpMs: number;
@@ -165,7 +169,7 @@ export interface TransferStats {
 const noEffects: TransferEffect[] = [];
 Object.freeze(noEffects);
 
-/** Wire block number of absolute block `index` (§6.5): low 16 bits, or 1 after 65535 with rollover=1. */
+/** Wire block number of absolute block `index` (docs/protocol-notes.md, "Block-number rollover"): low 16 bits, or 1 after 65535 with rollover=1. */
 export function wireBlockNumber(index: number, rollover: 0 | 1): number {
   if (rollover === 0 || index <= 0xffff) return index % 0x10000;
   return ((index - 1) % 0xffff) + 1;
@@ -323,7 +327,8 @@ export class TftpTransfer {
     const wasOptionAck = this.#phase === 'optionAck';
     this.#finish();
     // EDK2's tsize probe: OACK, then ERROR 8 "User aborted the transfer". ERROR 0 is treated the same
-    // (the Wireshark heuristic); both are a normal close, not a failure (§6.3).
+    // (the Wireshark heuristic); both are a normal close, not a failure
+    // (docs/protocol-notes.md, "TFTP option negotiation").
     if (wasOptionAck && (code === 8 || code === 0)) {
       this.#phase = 'done';
       return [{ kind: 'done', outcome: 'probe' }];

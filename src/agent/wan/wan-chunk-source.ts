@@ -59,9 +59,9 @@ export function createWanChunkSource(o: {
     timedHealth().then(
       (ms) => {
         o.shaper.onDelaySample(ms);
-        counters.increment('wan.probes');
+        counters.increment('wan_probes_total');
       },
-      () => counters.increment('wan.probe-errors'),
+      () => counters.increment('wan_probe_errors_total'),
     ).finally(() => {
       probing = false;
       if (!closed && active > 0 && !probeTimer) probeTimer = o.clock.setTimer(probeIntervalMs, probe);
@@ -78,9 +78,9 @@ export function createWanChunkSource(o: {
         await timedHealth();
         const ms = await timedHealth();
         if (active === 0) o.shaper.onIdleDelaySample(ms);
-        counters.increment('wan.idle-probes');
+        counters.increment('wan_idle_probes_total');
       } catch {
-        counters.increment('wan.probe-errors');
+        counters.increment('wan_probe_errors_total');
       } finally {
         probing = false;
         // A fetch that began meanwhile did not start its probes (one probe at a time): start them now.

@@ -5,11 +5,11 @@
  * for the other server-side commands.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ApiClient } from '../../contract/client.js';
 import { parseCredentialFile, type FileCredentials } from '../../contract/credential-file.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { parseFlags, parseFlagsAndOperands, parseIntegerFlag } from '../options.js';
 import { connect, defaultCliConfigPath, explainFailures, saveSession } from '../server-connection.js';
 import { describeWan, findSite, renderSiteTable, wanPatchOfFlags } from '../site-wan.js';
 
@@ -41,21 +41,10 @@ site set-wan      how the site's agents use the WAN when they fetch packages fro
 /** `peerboot admin site list | set-wan …`. */
 async function runSite(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: rest,
-      options: {
-        server: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' },
-        'cap-mbit': { type: 'string' }, 'no-cap': { type: 'boolean' }, adaptive: { type: 'boolean' }, 'no-adaptive': { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message} (see peerboot admin --help)`);
-  }
+  const { values, positionals }: { values: Record<string, string | boolean | undefined>; positionals: string[] } = parseFlagsAndOperands('admin', rest, {
+    server: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' },
+    'cap-mbit': { type: 'string' }, 'no-cap': { type: 'boolean' }, adaptive: { type: 'boolean' }, 'no-adaptive': { type: 'boolean' },
+  });
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const flags = { server: str('server'), token: str('token'), config: str('config') };
   switch (sub) {
@@ -132,26 +121,15 @@ export const adminCommand: Command = {
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'site') return runSite(rest);
-    let values: Record<string, string | boolean | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: rest,
-        options: {
-          server: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, username: { type: 'string' },
-          'password-file': { type: 'string' }, 'password-stdin': { type: 'boolean' }, name: { type: 'string' },
-          hours: { type: 'string' }, uses: { type: 'string' }, days: { type: 'string' },
-        },
-        strict: true,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message} (see peerboot admin --help)`);
-    }
+    const { values }: { values: Record<string, string | boolean | undefined> } = parseFlags('admin', rest, {
+      server: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, username: { type: 'string' },
+      'password-file': { type: 'string' }, 'password-stdin': { type: 'boolean' }, name: { type: 'string' },
+      hours: { type: 'string' }, uses: { type: 'string' }, days: { type: 'string' },
+    });
     const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
     const int = (k: string) => {
       const v = str(k);
-      if (v === undefined) return undefined;
-      if (!/^\d+$/.test(v)) throw new UsageError(`--${k} ${v}: expected a whole number`);
-      return Number(v);
+      return v === undefined ? undefined : parseIntegerFlag(`--${k}`, v, { min: 0, noun: 'whole number' });
     };
     const flags = { server: str('server'), token: str('token'), config: str('config') };
     switch (sub) {

@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { bootTimeline, describeBootPath, formatTimeline } from '../../lab/boot-timeline.js';
 import { buildBootRoot } from '../../lab/boot-root.js';
 import { runBranchDemo } from '../../lab/branch-demo.js';
@@ -19,6 +18,7 @@ import { missingLabPrerequisites } from '../../lab/preflight.js';
 import { LAB_VM_MAC, type VmFirmware } from '../../lab/qemu-vm.js';
 import { BOOTED_MARKER, parseBootedMarker } from '../../lab/serial-log.js';
 import { UsageError, type Command } from '../command.js';
+import { parseDecimalFlag, parseFlags } from '../options.js';
 
 const usage = `Usage: peerboot demo [--firmware bios|uefi] [--transport http|tftp] [--timeout SECONDS] [--keep-logs] [--single]
 
@@ -49,30 +49,19 @@ export const demoCommand: Command = {
   summary: 'build a branch office in network namespaces and PXE-boot VMs through elected peerboot agents',
   usage,
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({
-        args: argv,
-        options: {
-          firmware: { type: 'string', default: 'bios' },
-          transport: { type: 'string', default: 'http' },
-          timeout: { type: 'string', default: '240' },
-          'keep-logs': { type: 'boolean', default: false },
-          single: { type: 'boolean', default: false },
-          branch: { type: 'boolean', default: false }, // the default now; accepted for old scripts
-        },
-        strict: true,
-        allowPositionals: false,
-      }).values;
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}. See 'peerboot demo --help'.`);
-    }
+    const { values } = parseFlags('demo', argv, {
+      firmware: { type: 'string', default: 'bios' },
+      transport: { type: 'string', default: 'http' },
+      timeout: { type: 'string', default: '240' },
+      'keep-logs': { type: 'boolean', default: false },
+      single: { type: 'boolean', default: false },
+      branch: { type: 'boolean', default: false }, // the default now; accepted for old scripts
+    });
     const firmware = values.firmware as VmFirmware;
     if (firmware !== 'bios' && firmware !== 'uefi') throw new UsageError(`--firmware must be bios or uefi, not '${values.firmware}'`);
     const transport = values.transport;
     if (transport !== 'http' && transport !== 'tftp') throw new UsageError(`--transport must be http or tftp, not '${transport}'`);
-    const timeoutS = Number(values.timeout);
-    if (!Number.isFinite(timeoutS) || timeoutS < 10) throw new UsageError('--timeout must be a number of seconds, at least 10');
+    const timeoutS = parseDecimalFlag('--timeout', values.timeout, { min: 10, noun: 'number of seconds' });
 
     const problems = missingLabPrerequisites({ needKernel: true });
     if (problems.length > 0) throw new UsageError(problems.join('; '), 1);

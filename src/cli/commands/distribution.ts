@@ -2,9 +2,9 @@
  * `peerboot distribution`: how far each package has spread, per site — progress bars from the
  * agents' own readiness reports (chunks verified / chunks wanted), through the API.
  */
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { parseDecimalFlag, parseFlagsAndOperands } from '../options.js';
 import { connect, explainFailures } from '../server-connection.js';
 import { renderDistribution, summarizeDistribution } from '../distribution-progress.js';
 
@@ -20,21 +20,11 @@ export const distributionCommand: Command = {
   summary: 'Package distribution progress per site (progress bars from the agents\' readiness reports)',
   usage,
   async run(argv) {
-    let values: Record<string, string | boolean | undefined>;
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        options: { site: { type: 'string' }, package: { type: 'string' }, watch: { type: 'boolean' }, json: { type: 'boolean' }, server: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' } },
-        allowPositionals: true,
-        strict: true,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message} (see peerboot distribution --help)`);
-    }
-    const everySeconds = positionals.length > 0 ? Number(positionals[0]) : 2;
+    const { values, positionals } = parseFlagsAndOperands('distribution', argv, {
+      site: { type: 'string' }, package: { type: 'string' }, watch: { type: 'boolean' }, json: { type: 'boolean' }, server: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' },
+    });
     if (!values.watch && positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-    if (!(everySeconds > 0)) throw new UsageError(`--watch ${positionals[0]}: expected a number of seconds > 0`);
+    const everySeconds = positionals.length > 0 ? parseDecimalFlag('--watch', positionals[0]!, { above: 0, noun: 'number of seconds' }) : 2;
     const client = connect(values as { server?: string; token?: string; config?: string });
     const server = client.urlOf('health').replace(/\/healthz$/, '');
     const once = () => explainFailures(server, async () => {

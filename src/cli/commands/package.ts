@@ -6,12 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { profileSpecFromCreate, requiredFilesOf, specOf, type ProfileSpec } from '../../contract/boot-profile.js';
 import { chunkSizeBytes } from '../../contract/manifest.js';
 import { ApiError } from '../../contract/errors.js';
 import type { BootProfile, BootProfileCreate, ProfileKind } from '../../contract/schemas.js';
 import type { Command } from '../command.js';
+import { parseFlags } from '../options.js';
 import { UsageError } from '../command.js';
 import { connect, explainFailures, progressBar } from '../server-connection.js';
 import { findLinuxBootFiles } from '../linux-boot-files.js';
@@ -189,16 +189,10 @@ export const packageCommand: Command = {
   usage,
   async run(argv) {
     const [sub, ...rest] = argv;
-    let values: Record<string, string | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: rest,
-        options: { from: { type: 'string' }, profile: { type: 'string' }, kind: { type: 'string' }, kernel: { type: 'string' }, initrd: { type: 'string' }, cmdline: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' } },
-        strict: true,
-      }) as { values: Record<string, string | undefined> });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message} (see peerboot package --help)`);
-    }
+    const { values } = parseFlags('package', rest, {
+      from: { type: 'string' }, profile: { type: 'string' }, kind: { type: 'string' }, kernel: { type: 'string' }, initrd: { type: 'string' },
+      cmdline: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' },
+    });
     if (sub === 'import') return importPackage(values);
     if (sub === 'list') {
       const client = connect(values);

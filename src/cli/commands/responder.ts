@@ -15,7 +15,7 @@ import { Counters } from '../../platform/counters.js';
 import { jsonLogger } from '../../platform/logger.js';
 import { findInterfaceIpv4 } from '../../platform/network-interfaces.js';
 import { UsageError, type Command } from '../command.js';
-import { parseFlags, parseLogLevel } from '../options.js';
+import { parseDecimalFlag, parseFlags, parseLogLevel, parsePortFlag } from '../options.js';
 import { waitForShutdownSignal } from '../signals.js';
 import { readBcdStore } from '../../windows/bcd/bcd-store.js';
 import { authenticodeSignatures } from '../../windows/boot-manager-signature.js';
@@ -52,13 +52,6 @@ Logs one JSON line per decision (mac, arch, what was offered, or why it was igno
 Needs root (or CAP_NET_BIND_SERVICE) for ports 67 and 69. Stops cleanly on SIGTERM or Ctrl-C.
 `;
 
-function parsePort(text: string | undefined, flag: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${flag} must be a port number from 1 to 65535, got '${text}'`);
-  return n;
-}
-
 export const responderCommand: Command = {
   name: 'responder',
   summary: 'run a standalone PXE responder (proxyDHCP + TFTP + HTTP) on one interface',
@@ -83,10 +76,9 @@ export const responderCommand: Command = {
       throw new UsageError(`--allow-mac: ${(err as Error).message}`);
     }
     if (v['allow-mac'] !== undefined && macs.length === 0) throw new UsageError('--allow-mac needs at least one MAC address');
-    const httpPort = v['http-port'] === undefined ? undefined : parsePort(v['http-port'], '--http-port', 0);
-    const tftpPort = parsePort(v['tftp-port'], '--tftp-port', 69);
-    const replyDelayMs = v['reply-delay-ms'] === undefined ? 0 : Number(v['reply-delay-ms']);
-    if (!Number.isFinite(replyDelayMs) || replyDelayMs < 0 || replyDelayMs > 10_000) throw new UsageError('--reply-delay-ms must be between 0 and 10000');
+    const httpPort = v['http-port'] === undefined ? undefined : parsePortFlag('--http-port', v['http-port']);
+    const tftpPort = v['tftp-port'] === undefined ? 69 : parsePortFlag('--tftp-port', v['tftp-port']);
+    const replyDelayMs = v['reply-delay-ms'] === undefined ? 0 : parseDecimalFlag('--reply-delay-ms', v['reply-delay-ms'], { min: 0, max: 10_000 });
     const logLevel = parseLogLevel(v['log-level']);
 
     const logger = jsonLogger({ minLevel: logLevel });
@@ -110,7 +102,7 @@ export const responderCommand: Command = {
       const r = await root.resolve(file);
       if (!r.ok) throw new UsageError(`${flag} ${file}: ${r.code === 'notFound' ? `no such file under ${v.root}` : r.reason}; put the file in the root or fix the path`, 1);
       if (bcdFiles.some(([f]) => f === flag)) {
-        // Issue 8 "bad input": a BCD that would not parse is never served.
+        // Bad input is refused here, where the admin sees it: a BCD that would not parse is never served.
         try {
           readBcdStore(await readFile(r.path));
         } catch (err) {
@@ -126,7 +118,7 @@ export const responderCommand: Command = {
     if (!v['ipxe-script'] && [v.bios!, v.uefi!].some(isIpxeBinaryName)) {
       logger.warn('no --ipxe-script: iPXE clients (chained iPXE and iPXE NIC ROMs) will not be answered, to avoid an endless chain loop', { bios: v.bios, uefi: v.uefi });
     }
-    // Issue 8: a DHCP request does not say whether Secure Boot is on, so say it here: an unsigned
+    // A DHCP request does not say whether Secure Boot is on, so say it here: an unsigned
     // UEFI NBP is refused by every machine with Secure Boot on (OVMF: "Access Denied").
     const uefiResolved = await root.resolve(v.uefi!);
     if (uefiResolved.ok) {

@@ -5,10 +5,10 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatInitialAdmin } from '../../contract/credential-file.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { parseFlags, parseIntegerFlag } from '../options.js';
 import { jsonLogger } from '../../platform/logger.js';
 import { defaultServerConfig, parseListen, type ServerConfig } from '../../server/config.js';
 import { startServer } from '../../server/server.js';
@@ -33,21 +33,11 @@ Options:
 
 /** Parses flags into a config (exported for tests). */
 export function serverConfigFromArgs(argv: string[]): ServerConfig {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'data-dir': { type: 'string' }, listen: { type: 'string' }, database: { type: 'string' },
-        'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'log-level': { type: 'string' },
-        'events-retention-days': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }) as { values: Record<string, string | undefined> });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message} (see peerboot server --help)`);
-  }
+  const { values } = parseFlags('server', argv, {
+    'data-dir': { type: 'string' }, listen: { type: 'string' }, database: { type: 'string' },
+    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'log-level': { type: 'string' },
+    'events-retention-days': { type: 'string' },
+  });
   const config = defaultServerConfig();
   if (values['data-dir']) config.dataDir = values['data-dir'];
   if (values.listen) {
@@ -68,8 +58,7 @@ export function serverConfigFromArgs(argv: string[]): ServerConfig {
   config.logLevel = level as ServerConfig['logLevel'];
   const retention = values['events-retention-days'];
   if (retention !== undefined) {
-    if (!/^\d+$/.test(retention) || Number(retention) < 1) throw new UsageError(`--events-retention-days ${retention}: expected a whole number of days ≥ 1`);
-    config.eventsRetentionDays = Number(retention);
+    config.eventsRetentionDays = parseIntegerFlag('--events-retention-days', retention, { min: 1, noun: 'whole number of days' });
   }
   return config;
 }

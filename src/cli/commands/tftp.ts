@@ -1,18 +1,21 @@
 /**
- * `peerboot tftp`: the TFTP server alone (issue 7 item 0), the same engine as the responder's:
+ * `peerboot tftp`: the TFTP server alone (for networks whose PXE is set up already, and for the speed
+ * bench to measure the engine by itself), the same engine as the responder's:
  *   peerboot tftp --root DIR [--port N] [--address IP]
  * plus optional --max-per-client N and --log-level LEVEL. Foreground, read-only, one JSON line per transfer, clean exit on SIGTERM/SIGINT. Without
  * --address it binds every local IPv4 address, so each reply leaves from the address its request
- * reached (EDK2 insists, protocol-reference §6.2 and §8.2).
+ * reached (EDK2 insists; docs/protocol-notes.md, "TFTP transfer IDs and the server address" and
+ * "Multi-homed hosts in Node").
  */
 import { networkInterfaces } from 'node:os';
 import { isIPv4 } from 'node:net';
 import { BootRoot, BootRootError } from '../../agent/files/boot-root.js';
-import { TftpServerError, startTftpServers } from '../../agent/tftp/tftp-server.js';
+import { startTftpServers } from '../../agent/tftp/tftp-server.js';
+import { PeerbootError } from '../../contract/error-codes.js';
 import { Counters } from '../../platform/counters.js';
 import { jsonLogger } from '../../platform/logger.js';
 import { UsageError, type Command } from '../command.js';
-import { parseFlags, parseLogLevel } from '../options.js';
+import { parseFlags, parseIntegerFlag, parseLogLevel, parsePortFlag } from '../options.js';
 import { waitForShutdownSignal } from '../signals.js';
 
 /** The engine's defaults (src/agent/tftp/tftp-server.ts), spelled out for the flag's help and bounds. */
@@ -59,20 +62,10 @@ export const tftpCommand: Command = {
     });
     const v = parsed.values;
     if (!v.root) throw new UsageError("--root DIR is required. See 'peerboot tftp --help'.");
-    let port = 69;
-    if (v.port !== undefined) {
-      port = Number(v.port);
-      if (!/^[0-9]+$/.test(v.port) || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got '${v.port}'`);
-    }
+    const port = v.port === undefined ? 69 : parsePortFlag('--port', v.port, 0);
     if (v.address !== undefined && !isIPv4(v.address)) throw new UsageError(`--address must be an IPv4 address of this machine, got '${v.address}'`);
-    let maxPerClient = DEFAULT_MAX_PER_CLIENT;
     const perClientFlag = v['max-per-client'];
-    if (perClientFlag !== undefined) {
-      maxPerClient = Number(perClientFlag);
-      if (!/^[0-9]+$/.test(perClientFlag) || maxPerClient < 1 || maxPerClient > MAX_SESSIONS) {
-        throw new UsageError(`--max-per-client must be a number from 1 to ${MAX_SESSIONS}, got '${perClientFlag}'`);
-      }
-    }
+    const maxPerClient = perClientFlag === undefined ? DEFAULT_MAX_PER_CLIENT : parseIntegerFlag('--max-per-client', perClientFlag, { min: 1, max: MAX_SESSIONS });
     const logLevel = parseLogLevel(v['log-level']);
 
     // Listen for the stop signal before anything else: a SIGTERM arriving during start-up (or right
@@ -93,7 +86,7 @@ export const tftpCommand: Command = {
       servers = await startTftpServers({ root, addresses, port, logger, counters: new Counters(), maxSessions: MAX_SESSIONS, maxSessionsPerClient: maxPerClient });
     } catch (err) {
       await root.close();
-      if (err instanceof TftpServerError) throw new UsageError(`${err.message} [${err.code}]`, 1);
+      if (err instanceof PeerbootError) throw new UsageError(`${err.message} [${err.code}]`, 1);
       throw err;
     }
     logger.info('tftp server listening', {

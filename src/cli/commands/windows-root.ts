@@ -2,7 +2,8 @@
  * `peerboot windows-root`: builds a Windows boot root from a toolkit folder (ADK/WAIK layout) —
  * the boot programs copied to the paths bootmgr asks for, plus a BCD per firmware written by
  * peerboot (no Windows, no bcdedit) — and prints the `peerboot responder` flags that serve it
- * (backslash NBP paths, option 252 per firmware, abortpxe). protocol-reference §5; docs/windows.md.
+ * (backslash NBP paths, option 252 per firmware, abortpxe).
+ * docs/protocol-notes.md, "Windows boot manager paths and option 252"; docs/windows.md.
  */
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { wimbootIpxeScript } from '../../windows/wimboot-script.js';
 import type { BootManagerGeneration } from '../../windows/boot-manager-signature.js';
 import { BootManagerSignatureError, writeWindowsBootRoot, type WindowsBootProfile } from '../../windows/windows-boot-root.js';
 import { UsageError, type Command } from '../command.js';
-import { parseFlags } from '../options.js';
+import { parseFlags, parseIntegerFlag } from '../options.js';
 
 const usage = `Usage: peerboot windows-root --toolkit DIR --out DIR [--firmware bios,uefi] [--arch amd64|x86|arm64]
                              [--f12-prompt] [--abortpxe] [--tftp-blksize N] [--tftp-windowsize N]
@@ -57,13 +58,6 @@ export function responderFlagsFor(outDir: string, profile: WindowsBootProfile): 
   return flags.join(' ');
 }
 
-function parseCount(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, got '${text}'`);
-  return n;
-}
-
 export const windowsRootCommand: Command = {
   name: 'windows-root',
   summary: 'build a Windows PXE boot root (toolkit files + a generated BCD) for the responder',
@@ -87,8 +81,9 @@ export const windowsRootCommand: Command = {
     if (managers.length === 0 || managers.some((m) => m !== 'pca2011' && m !== 'ca2023')) {
       throw new UsageError(`--boot-managers must list pca2011 and/or ca2023, got '${v['boot-managers']}'`);
     }
-    const blockSize = parseCount(v['tftp-blksize'], '--tftp-blksize');
-    const windowSize = parseCount(v['tftp-windowsize'], '--tftp-windowsize');
+    // The ranges (RFC 2348, RFC 7440) are the BCD builder's to check; here only the form.
+    const blockSize = v['tftp-blksize'] === undefined ? undefined : parseIntegerFlag('--tftp-blksize', v['tftp-blksize'], { noun: 'whole number' });
+    const windowSize = v['tftp-windowsize'] === undefined ? undefined : parseIntegerFlag('--tftp-windowsize', v['tftp-windowsize'], { noun: 'whole number' });
     let plan;
     try {
       plan = await writeWindowsBootRoot(v.toolkit, v.out, {

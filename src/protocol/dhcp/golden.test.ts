@@ -8,19 +8,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { udpDatagrams, type UdpDatagram } from '../../testkit/pcap.js';
-import { describeDhcpPacket } from './describe.js';
+import { udpDatagrams, type CapturedDatagram } from '../../testkit/pcap/udp-datagrams.js';
+import { describeDhcpPacket } from '../../testkit/describe-dhcp.js';
 import { decodeDhcpPacket, encodeDhcpPacket } from './packet.js';
 
 const testdata = fileURLToPath(new URL('./testdata/', import.meta.url));
 const DHCP_PORTS = new Set([67, 68, 4011]);
 const EXPECTED_CAPTURES = ['seabios-ipxe-rom.pcap', 'undionly-chained.pcap', 'ovmf-pxe.pcap', 'ipxe-efi-chained.pcap'];
 
-function dhcpDatagrams(file: string): UdpDatagram[] {
+function dhcpDatagrams(file: string): CapturedDatagram[] {
   return udpDatagrams(readFileSync(`${testdata}${file}`)).filter((d) => DHCP_PORTS.has(d.srcPort) && DHCP_PORTS.has(d.dstPort));
 }
 
-function render(datagrams: UdpDatagram[]): string {
+function render(datagrams: CapturedDatagram[]): string {
   const t0 = datagrams[0]?.timestampMicros ?? 0;
   return datagrams
     .map((d, i) => {

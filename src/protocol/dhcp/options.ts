@@ -1,10 +1,11 @@
 /**
  * DHCP option codes (RFC 2132, RFC 4578, RFC 3004, iPXE) and typed accessors over
  * DhcpPacket.options. Accessors return undefined when an option is absent and throw
- * MalformedPacketError when it is present with the wrong length: EDK2 rejects a whole offer on one
+ * MalformedDhcpPacketError when it is present with the wrong length: EDK2 rejects a whole offer on one
  * bad length (Dhcp4Option.c DhcpValidateOptions), so we hold our input to the same rule.
  */
-import { bytesToLatin1, formatIpv4, latin1ToBytes, MalformedPacketError, parseIpv4, type DhcpPacket } from './packet.js';
+import { ipv4TextFromBytes, ipv4TextToBytes } from '../ipv4.js';
+import { bytesToLatin1, latin1ToBytes, MalformedDhcpPacketError, type DhcpPacket } from './packet.js';
 
 /** Option codes used by the responder. Names follow RFC 2132 / RFC 4578 titles. */
 export const DhcpOptionCode = {
@@ -63,7 +64,7 @@ export function messageTypeName(type: number): string {
 function fixedLength(packet: DhcpPacket, code: number, length: number): Uint8Array | undefined {
   const data = packet.options.get(code);
   if (data === undefined) return undefined;
-  if (data.length !== length) throw new MalformedPacketError(`option ${code} must be ${length} byte(s), got ${data.length}`);
+  if (data.length !== length) throw new MalformedDhcpPacketError(`option ${code} must be ${length} byte(s), got ${data.length}`);
   return data;
 }
 
@@ -75,7 +76,7 @@ export function getMessageType(packet: DhcpPacket): number | undefined {
 /** Option 54 as a dotted quad. */
 export function getServerIdentifier(packet: DhcpPacket): string | undefined {
   const data = fixedLength(packet, DhcpOptionCode.serverIdentifier, 4);
-  return data && formatIpv4(data);
+  return data && ipv4TextFromBytes(data);
 }
 
 /** Option 55: the option codes the client asked for, in its order. */
@@ -123,7 +124,7 @@ export function stringOption(text: string, nulTerminated = false): Uint8Array {
 
 /** Encodes an IPv4 address option (54, …). */
 export function ipv4Option(dotted: string): Uint8Array {
-  return parseIpv4(dotted);
+  return ipv4TextToBytes(dotted);
 }
 
 /** Encodes a one-byte option (53, …). */

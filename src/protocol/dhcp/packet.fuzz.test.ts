@@ -1,11 +1,11 @@
-// Goal: no input makes the DHCP codec fail in any way other than MalformedPacketError, and every
+// Goal: no input makes the DHCP codec fail in any way other than MalformedDhcpPacketError, and every
 // valid packet survives encode -> decode unchanged (including RFC 3396 splitting of long options).
 // Method: a seeded PRNG (mulberry32; the seed is in the test name, FUZZ_SEED=n replays one) builds
 // random packets and random, truncated and bit-flipped byte strings, thousands per run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeDhcpPacket } from './describe.js';
-import { decodeDhcpPacket, encodeDhcpPacket, MalformedPacketError, MAGIC_COOKIE, type DhcpPacket } from './packet.js';
+import { describeDhcpPacket } from '../../testkit/describe-dhcp.js';
+import { decodeDhcpPacket, encodeDhcpPacket, MalformedDhcpPacketError, MAGIC_COOKIE, type DhcpPacket } from './packet.js';
 import { decodeIpxeOptions, decodePxeVendorOptions, decodeUserClass } from './pxe.js';
 import { seededRandom as mulberry32 } from '../../testkit/seeded-random.js';
 
@@ -32,13 +32,13 @@ function randomPacket(rand: () => number): DhcpPacket {
   };
 }
 
-/** Runs `fn`; anything thrown must be a MalformedPacketError. Returns true when it decoded. */
+/** Runs `fn`; anything thrown must be a MalformedDhcpPacketError. Returns true when it decoded. */
 function decodesOrRejects(bytes: Uint8Array, fn: (b: Uint8Array) => unknown): boolean {
   try {
     fn(bytes);
     return true;
   } catch (err) {
-    if (err instanceof MalformedPacketError) return false;
+    if (err instanceof MalformedDhcpPacketError) return false;
     assert.fail(`unexpected ${String(err)} for ${Buffer.from(bytes).toString('hex')}`);
   }
 }
@@ -54,7 +54,7 @@ for (const seed of seeds) {
     }
   });
 
-  test(`random, truncated and mutated bytes decode or throw MalformedPacketError only (seed ${seed})`, () => {
+  test(`random, truncated and mutated bytes decode or throw MalformedDhcpPacketError only (seed ${seed})`, () => {
     const rand = mulberry32(seed);
     const int = (n: number) => Math.floor(rand() * n);
     let decoded = 0;
@@ -91,7 +91,7 @@ for (const seed of seeds) {
     assert.ok(rejected > 100, `only ${rejected} rejected`);
   });
 
-  test(`option-value decoders (43, 77, 175) never throw anything but MalformedPacketError (seed ${seed})`, () => {
+  test(`option-value decoders (43, 77, 175) never throw anything but MalformedDhcpPacketError (seed ${seed})`, () => {
     const rand = mulberry32(seed ^ 0x5a5a);
     for (let i = 0; i < 3000; i++) {
       const bytes = Uint8Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256));

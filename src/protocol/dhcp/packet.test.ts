@@ -1,5 +1,5 @@
 // Goal: the BOOTP/DHCP codec reads and writes exactly the bytes RFC 2131/2132/3396 specify, and
-// rejects every malformed input with MalformedPacketError naming the reason.
+// rejects every malformed input with MalformedDhcpPacketError naming the reason.
 // Method: hex tables checked in both directions (decode(bytes) == packet, encode(packet) == bytes),
 // decode-only tables for input-only features (overload, PAD, trailing NUL), and error tables.
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import {
   decodeDhcpPacket,
   encodeDhcpPacket,
   isBroadcast,
-  MalformedPacketError,
+  MalformedDhcpPacketError,
   type DhcpPacket,
 } from './packet.js';
 import { getMaxMessageSize, getMessageType, getServerIdentifier, getStringOption, isOptionRequested } from './options.js';
@@ -170,7 +170,7 @@ const malformed: Array<{ name: string; hex: string; reason: RegExp }> = [
 for (const row of malformed) {
   test(`malformed: ${row.name}`, () => {
     assert.throws(() => decodeDhcpPacket(hexBytes(row.hex)), (err: unknown) => {
-      assert.ok(err instanceof MalformedPacketError, `expected MalformedPacketError, got ${String(err)}`);
+      assert.ok(err instanceof MalformedDhcpPacketError, `expected MalformedDhcpPacketError, got ${String(err)}`);
       assert.match(err.reason, row.reason);
       return true;
     });
@@ -179,9 +179,9 @@ for (const row of malformed) {
 
 test('typed accessors reject wrong lengths as malformed (EDK2 rejects such offers outright)', () => {
   const p = packet({ options: new Map([[53, bytes(1, 1)], [54, bytes(10, 0, 0)], [57, bytes(5)]]) });
-  assert.throws(() => getMessageType(p), MalformedPacketError);
-  assert.throws(() => getServerIdentifier(p), MalformedPacketError);
-  assert.throws(() => getMaxMessageSize(p), MalformedPacketError);
+  assert.throws(() => getMessageType(p), MalformedDhcpPacketError);
+  assert.throws(() => getServerIdentifier(p), MalformedDhcpPacketError);
+  assert.throws(() => getMaxMessageSize(p), MalformedDhcpPacketError);
   assert.equal(getMessageType(packet({})), undefined);
 });
 

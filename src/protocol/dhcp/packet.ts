@@ -17,13 +17,14 @@
  *   |  options (variable; code, length, data … END)                  |
  *   +---------------------------------------------------------------+
  */
+import { ipv4TextFromBytes, ipv4TextToBytes } from '../ipv4.js';
 
 /** Thrown by every decoder in src/protocol/dhcp when bytes are not a well-formed message or option. */
-export class MalformedPacketError extends Error {
+export class MalformedDhcpPacketError extends Error {
   readonly code = 'PEERBOOT_ERR_MALFORMED_PACKET';
   constructor(readonly reason: string) {
     super(`malformed DHCP packet: ${reason}`);
-    this.name = 'MalformedPacketError';
+    this.name = 'MalformedDhcpPacketError';
   }
 }
 
@@ -88,20 +89,6 @@ export function isBroadcast(packet: Pick<DhcpPacket, 'flags'>): boolean {
   return (packet.flags & BROADCAST_FLAG) !== 0;
 }
 
-/** "a.b.c.d" -> 4 bytes; throws RangeError on anything else (this is for our own values). */
-export function parseIpv4(dotted: string): Uint8Array {
-  const parts = dotted.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
-    throw new RangeError(`not an IPv4 address: ${JSON.stringify(dotted)}`);
-  }
-  return Uint8Array.from(parts.map(Number));
-}
-
-/** 4 bytes -> "a.b.c.d". */
-export function formatIpv4(bytes: Uint8Array, offset = 0): string {
-  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
-}
-
 /** Bytes as a string, one char per byte (latin1), so any byte sequence round-trips. */
 export function bytesToLatin1(bytes: Uint8Array): string {
   let out = '';
@@ -130,7 +117,8 @@ function readCString(bytes: Uint8Array, offset: number, size: number): string {
 /**
  * Walks one options area (RFC 2132 §2) and appends each instance's data to `into`, in order.
  * PAD is skipped, END stops the walk. An option whose length byte or data runs past the area is
- * malformed (a truncated option at the end crashed at least one ProxyDHCP daemon; §7.6).
+ * malformed (a truncated option at the end crashed at least one ProxyDHCP daemon;
+ * docs/protocol-notes.md, "Parser hardening").
  */
 function readOptionsArea(
   bytes: Uint8Array,
@@ -144,9 +132,9 @@ function readOptionsArea(
     const code = bytes[i]!;
     if (code === OPTION_PAD) { i += 1; continue; }
     if (code === OPTION_END) return;
-    if (i + 1 >= end) throw new MalformedPacketError(`option ${code} in ${where} has no length byte`);
+    if (i + 1 >= end) throw new MalformedDhcpPacketError(`option ${code} in ${where} has no length byte`);
     const len = bytes[i + 1]!;
-    if (i + 2 + len > end) throw new MalformedPacketError(`option ${code} in ${where} is truncated (length ${len}, ${end - i - 2} bytes left)`);
+    if (i + 2 + len > end) throw new MalformedDhcpPacketError(`option ${code} in ${where} is truncated (length ${len}, ${end - i - 2} bytes left)`);
     const data = bytes.subarray(i + 2, i + 2 + len);
     const list = into.get(code);
     if (list) list.push(data);
@@ -166,21 +154,21 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * Decodes one BOOTP/DHCP message. Throws MalformedPacketError (with a reason) when it is shorter
+ * Decodes one BOOTP/DHCP message. Throws MalformedDhcpPacketError (with a reason) when it is shorter
  * than 240 bytes, lacks the magic cookie, has hlen > 16, a truncated option, or a bad overload.
  * Returned byte arrays are copies: the caller may reuse `bytes`.
  */
 export function decodeDhcpPacket(bytes: Uint8Array): DhcpPacket {
   if (bytes.length < HEADER_SIZE_BYTES) {
-    throw new MalformedPacketError(`too short (${bytes.length} bytes, need at least ${HEADER_SIZE_BYTES})`);
+    throw new MalformedDhcpPacketError(`too short (${bytes.length} bytes, need at least ${HEADER_SIZE_BYTES})`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const cookie = view.getUint32(236);
   if (cookie !== MAGIC_COOKIE) {
-    throw new MalformedPacketError(`bad magic cookie 0x${cookie.toString(16).padStart(8, '0')}`);
+    throw new MalformedDhcpPacketError(`bad magic cookie 0x${cookie.toString(16).padStart(8, '0')}`);
   }
   const hlen = bytes[2]!;
-  if (hlen > 16) throw new MalformedPacketError(`hlen ${hlen} exceeds the 16-byte chaddr`);
+  if (hlen > 16) throw new MalformedDhcpPacketError(`hlen ${hlen} exceeds the 16-byte chaddr`);
 
   const instances = new Map<number, Uint8Array[]>();
   readOptionsArea(bytes, HEADER_SIZE_BYTES, bytes.length, 'options', instances);
@@ -192,7 +180,7 @@ export function decodeDhcpPacket(bytes: Uint8Array): DhcpPacket {
   if (overloadParts) {
     const data = concat(overloadParts);
     if (data.length !== 1 || data[0]! < 1 || data[0]! > 3) {
-      throw new MalformedPacketError(`option 52 (overload) must be one byte 1..3, got ${data.length} byte(s)`);
+      throw new MalformedDhcpPacketError(`option 52 (overload) must be one byte 1..3, got ${data.length} byte(s)`);
     }
     overload = data[0]!;
     instances.delete(OPTION_OVERLOAD);
@@ -218,10 +206,10 @@ export function decodeDhcpPacket(bytes: Uint8Array): DhcpPacket {
     xid: view.getUint32(4),
     secs: view.getUint16(8),
     flags: view.getUint16(10),
-    clientAddr: formatIpv4(bytes, 12),
-    yourAddr: formatIpv4(bytes, 16),
-    serverAddr: formatIpv4(bytes, 20),
-    gatewayAddr: formatIpv4(bytes, 24),
+    clientAddr: ipv4TextFromBytes(bytes, 12),
+    yourAddr: ipv4TextFromBytes(bytes, 16),
+    serverAddr: ipv4TextFromBytes(bytes, 20),
+    gatewayAddr: ipv4TextFromBytes(bytes, 24),
     clientHardwareAddr: new Uint8Array(bytes.subarray(28, 44)),
     serverName: overload & 2 ? '' : readCString(bytes, SNAME_OFFSET, SNAME_SIZE),
     bootFile: overload & 1 ? '' : readCString(bytes, FILE_OFFSET, FILE_SIZE),
@@ -266,10 +254,10 @@ export function encodeDhcpPacket(packet: DhcpPacket): Uint8Array {
   view.setUint32(4, packet.xid >>> 0);
   view.setUint16(8, packet.secs);
   view.setUint16(10, packet.flags);
-  out.set(parseIpv4(packet.clientAddr), 12);
-  out.set(parseIpv4(packet.yourAddr), 16);
-  out.set(parseIpv4(packet.serverAddr), 20);
-  out.set(parseIpv4(packet.gatewayAddr), 24);
+  out.set(ipv4TextToBytes(packet.clientAddr), 12);
+  out.set(ipv4TextToBytes(packet.yourAddr), 16);
+  out.set(ipv4TextToBytes(packet.serverAddr), 20);
+  out.set(ipv4TextToBytes(packet.gatewayAddr), 24);
   out.set(packet.clientHardwareAddr, 28);
   out.set(sname, SNAME_OFFSET);
   out.set(file, FILE_OFFSET);

@@ -1,10 +1,11 @@
 // Goal: PXE/iPXE option values (43, 60, 77, 93, 94, 97, 175) decode to typed values and encode back
-// to the exact bytes of protocol-reference §9.1 and the lab captures; the architecture table follows
-// IANA with 7 and 9 both x64 UEFI; malformed values throw MalformedPacketError.
+// to the exact bytes of docs/protocol-notes.md, "Option 43 payloads byte by byte", and the lab
+// captures; the architecture table follows IANA with 7 and 9 both x64 UEFI; malformed values
+// throw MalformedDhcpPacketError.
 // Method: hex tables checked in both directions, plus error and classification tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MalformedPacketError } from './packet.js';
+import { MalformedDhcpPacketError } from './packet.js';
 import {
   classifyArchitecture,
   decodeClientArchitectures,
@@ -33,7 +34,7 @@ function hexBytes(text: string): Uint8Array {
   return Uint8Array.from(clean.match(/../g) ?? [], (h) => parseInt(h, 16));
 }
 
-// protocol-reference §9.1 (option 43 payloads without the 2B/length header).
+// docs/protocol-notes.md, "Option 43 payloads byte by byte" (without the 2B/length header).
 const option43: Array<{ name: string; hex: string; value: PxeVendorOptions }> = [
   { name: 'direct boot from file (bit 3)', hex: '06 01 08 | ff', value: { discoveryControl: 8 } },
   {
@@ -86,7 +87,7 @@ const option43Malformed: Array<[string, string]> = [
   ['71 with 3 bytes', '47 03 80 00 00 ff'],
 ];
 for (const [name, hex] of option43Malformed) {
-  test(`option 43 malformed: ${name}`, () => assert.throws(() => decodePxeVendorOptions(hexBytes(hex)), MalformedPacketError));
+  test(`option 43 malformed: ${name}`, () => assert.throws(() => decodePxeVendorOptions(hexBytes(hex)), MalformedDhcpPacketError));
 }
 
 test('option 60: PXE fields parse, other shapes keep the prefix only', () => {
@@ -116,14 +117,14 @@ test('option 93: 16-bit big-endian list, both ways; odd or empty length is malfo
   assert.deepEqual(decodeClientArchitectures(hexBytes('00 07')), [7]);
   assert.deepEqual(decodeClientArchitectures(hexBytes('00 10 00 07')), [16, 7]);
   assert.deepEqual(encodeClientArchitectures([16, 7]), hexBytes('00 10 00 07'));
-  assert.throws(() => decodeClientArchitectures(hexBytes('00')), MalformedPacketError);
-  assert.throws(() => decodeClientArchitectures(new Uint8Array(0)), MalformedPacketError);
+  assert.throws(() => decodeClientArchitectures(hexBytes('00')), MalformedDhcpPacketError);
+  assert.throws(() => decodeClientArchitectures(new Uint8Array(0)), MalformedDhcpPacketError);
 });
 
 test('option 94: type, major, minor both ways; exactly 3 bytes', () => {
   assert.deepEqual(decodeClientNetworkInterface(hexBytes('01 03 0a')), { type: 1, major: 3, minor: 10 });
   assert.deepEqual(encodeClientNetworkInterface({ type: 1, major: 2, minor: 1 }), hexBytes('01 02 01'));
-  assert.throws(() => decodeClientNetworkInterface(hexBytes('01 03')), MalformedPacketError);
+  assert.throws(() => decodeClientNetworkInterface(hexBytes('01 03')), MalformedDhcpPacketError);
 });
 
 test('option 97: SMBIOS mixed-endian GUID <-> canonical UUID (lab: QEMU -uuid 7a11b007-0001-4c0d-8e5f-525400770001)', () => {
@@ -136,7 +137,7 @@ test('option 97: SMBIOS mixed-endian GUID <-> canonical UUID (lab: QEMU -uuid 7a
   const zero = decodeClientMachineId(new Uint8Array(17));
   assert.equal(zero.isZero, true);
   assert.equal(zero.uuid, '00000000-0000-0000-0000-000000000000');
-  assert.throws(() => decodeClientMachineId(wire.subarray(0, 16)), MalformedPacketError);
+  assert.throws(() => decodeClientMachineId(wire.subarray(0, 16)), MalformedDhcpPacketError);
   assert.throws(() => decodeClientMachineId(Uint8Array.from([1, ...wire.subarray(1)])), /type must be 0/);
   assert.throws(() => encodeClientMachineId('not-a-uuid'), RangeError);
 });
@@ -151,7 +152,7 @@ test('option 175: the iPXE ROM feature list from the lab capture; HTTP = 19', ()
   assert.equal(hasIpxeFeature(options, IpxeOption.featureTftp), true);
   assert.deepEqual(encodeIpxeOptions(options), wire);
   assert.equal(hasIpxeFeature(new Map([[19, Uint8Array.of(0)]]), 19), false);
-  assert.throws(() => decodeIpxeOptions(hexBytes('13 02 01')), MalformedPacketError);
+  assert.throws(() => decodeIpxeOptions(hexBytes('13 02 01')), MalformedDhcpPacketError);
 });
 
 test('architecture table: IANA codes with 7 and 9 both x64 UEFI, ARM64, HTTP Boot arches', () => {

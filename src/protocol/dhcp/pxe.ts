@@ -2,10 +2,12 @@
  * PXE and iPXE option values as typed data: option 43 PXE sub-options (PXE 2.1 spec; IBM AIX
  * "PXE vendor container suboptions"), 60 vendor class, 77 user class (RFC 3004 and iPXE's bare
  * string), 93/94/97 (RFC 4578), 175 iPXE encapsulated options (iPXE features.h), and the IANA
- * "Processor Architecture Types" table behind option 93. Pure; see protocol-reference §2–§4.
+ * "Processor Architecture Types" table behind option 93. Pure; see docs/protocol-notes.md,
+ * "Option 43 PXE sub-options", "Architecture codes" and "iPXE clients and the chain-load loop".
  */
 import { DhcpOptionCode } from './options.js';
-import { bytesToLatin1, formatIpv4, latin1ToBytes, MalformedPacketError, parseIpv4, type DhcpPacket } from './packet.js';
+import { ipv4TextFromBytes, ipv4TextToBytes } from '../ipv4.js';
+import { bytesToLatin1, latin1ToBytes, MalformedDhcpPacketError, type DhcpPacket } from './packet.js';
 
 // ---------------------------------------------------------------------------------------------
 // Option 43: PXE sub-options
@@ -57,8 +59,9 @@ function readU16(bytes: Uint8Array, at: number): number {
 }
 
 /**
- * Decodes option 43 as PXE sub-options, bounded by the option's own length (§7.6). PAD (0) is
- * skipped, 255 ends the list. Throws MalformedPacketError on truncation or bad sub-option lengths.
+ * Decodes option 43 as PXE sub-options, bounded by the option's own length (docs/protocol-notes.md,
+ * "Parser hardening"). PAD (0) is skipped, 255 ends the list. Throws MalformedDhcpPacketError on
+ * truncation or bad sub-option lengths.
  */
 export function decodePxeVendorOptions(data: Uint8Array): PxeVendorOptions {
   const result: PxeVendorOptions = {};
@@ -67,24 +70,24 @@ export function decodePxeVendorOptions(data: Uint8Array): PxeVendorOptions {
     const code = data[i]!;
     if (code === 0) { i += 1; continue; }
     if (code === PxeSubOption.end) break;
-    if (i + 1 >= data.length) throw new MalformedPacketError(`option 43 sub-option ${code} has no length byte`);
+    if (i + 1 >= data.length) throw new MalformedDhcpPacketError(`option 43 sub-option ${code} has no length byte`);
     const len = data[i + 1]!;
-    if (i + 2 + len > data.length) throw new MalformedPacketError(`option 43 sub-option ${code} is truncated`);
+    if (i + 2 + len > data.length) throw new MalformedDhcpPacketError(`option 43 sub-option ${code} is truncated`);
     const v = data.subarray(i + 2, i + 2 + len);
     i += 2 + len;
     switch (code) {
       case PxeSubOption.discoveryControl:
-        if (len !== 1) throw new MalformedPacketError(`option 43.6 must be 1 byte, got ${len}`);
+        if (len !== 1) throw new MalformedDhcpPacketError(`option 43.6 must be 1 byte, got ${len}`);
         result.discoveryControl = v[0]!;
         break;
       case PxeSubOption.bootServers: {
         const servers: PxeBootServer[] = [];
         for (let j = 0; j < v.length;) {
-          if (j + 3 > v.length) throw new MalformedPacketError('option 43.8 entry is truncated');
+          if (j + 3 > v.length) throw new MalformedDhcpPacketError('option 43.8 entry is truncated');
           const count = v[j + 2]!;
-          if (j + 3 + count * 4 > v.length) throw new MalformedPacketError('option 43.8 address list is truncated');
+          if (j + 3 + count * 4 > v.length) throw new MalformedDhcpPacketError('option 43.8 address list is truncated');
           const addresses: string[] = [];
-          for (let k = 0; k < count; k++) addresses.push(formatIpv4(v, j + 3 + k * 4));
+          for (let k = 0; k < count; k++) addresses.push(ipv4TextFromBytes(v, j + 3 + k * 4));
           servers.push({ type: readU16(v, j), addresses });
           j += 3 + count * 4;
         }
@@ -94,9 +97,9 @@ export function decodePxeVendorOptions(data: Uint8Array): PxeVendorOptions {
       case PxeSubOption.bootMenu: {
         const items: PxeMenuItem[] = [];
         for (let j = 0; j < v.length;) {
-          if (j + 3 > v.length) throw new MalformedPacketError('option 43.9 entry is truncated');
+          if (j + 3 > v.length) throw new MalformedDhcpPacketError('option 43.9 entry is truncated');
           const textLen = v[j + 2]!;
-          if (j + 3 + textLen > v.length) throw new MalformedPacketError('option 43.9 text is truncated');
+          if (j + 3 + textLen > v.length) throw new MalformedDhcpPacketError('option 43.9 text is truncated');
           items.push({ type: readU16(v, j), description: bytesToLatin1(v.subarray(j + 3, j + 3 + textLen)) });
           j += 3 + textLen;
         }
@@ -104,11 +107,11 @@ export function decodePxeVendorOptions(data: Uint8Array): PxeVendorOptions {
         break;
       }
       case PxeSubOption.menuPrompt:
-        if (len < 1) throw new MalformedPacketError('option 43.10 is empty');
+        if (len < 1) throw new MalformedDhcpPacketError('option 43.10 is empty');
         result.menuPrompt = { timeoutSeconds: v[0]!, prompt: bytesToLatin1(v.subarray(1)) };
         break;
       case PxeSubOption.bootItem:
-        if (len !== 4) throw new MalformedPacketError(`option 43.71 must be 4 bytes, got ${len}`);
+        if (len !== 4) throw new MalformedDhcpPacketError(`option 43.71 must be 4 bytes, got ${len}`);
         result.bootItem = { type: readU16(v, 0), layer: readU16(v, 2) };
         break;
       default: {
@@ -128,7 +131,8 @@ function subOption(code: number, value: Uint8Array): number[] {
 
 /**
  * Encodes PXE sub-options in the order 6, 8, 9, 10, 71, others (as in dnsmasq's replies), ending
- * with 255. Keep the result within 255 bytes (dnsmasq cuts its menu at 253; §1.2).
+ * with 255. Keep the result within 255 bytes (dnsmasq cuts its menu at 253; docs/protocol-notes.md,
+ * "Option encoding and message size").
  */
 export function encodePxeVendorOptions(options: PxeVendorOptions): Uint8Array {
   const out: number[] = [];
@@ -137,7 +141,7 @@ export function encodePxeVendorOptions(options: PxeVendorOptions): Uint8Array {
     const v: number[] = [];
     for (const s of options.bootServers) {
       v.push(s.type >> 8, s.type & 0xff, s.addresses.length);
-      for (const a of s.addresses) v.push(...parseIpv4(a));
+      for (const a of s.addresses) v.push(...ipv4TextToBytes(a));
     }
     out.push(...subOption(8, Uint8Array.from(v)));
   }
@@ -249,7 +253,7 @@ export function getUserClasses(packet: DhcpPacket): string[] | undefined {
 /** Decodes option 93: one or more 16-bit big-endian architecture types (length 2n, n ≥ 1). */
 export function decodeClientArchitectures(data: Uint8Array): number[] {
   if (data.length === 0 || data.length % 2 !== 0) {
-    throw new MalformedPacketError(`option 93 length must be a positive multiple of 2, got ${data.length}`);
+    throw new MalformedDhcpPacketError(`option 93 length must be a positive multiple of 2, got ${data.length}`);
   }
   const out: number[] = [];
   for (let i = 0; i < data.length; i += 2) out.push(readU16(data, i));
@@ -272,7 +276,7 @@ export interface ClientNetworkInterface { type: number; major: number; minor: nu
 
 /** Decodes option 94 (exactly 3 bytes). */
 export function decodeClientNetworkInterface(data: Uint8Array): ClientNetworkInterface {
-  if (data.length !== 3) throw new MalformedPacketError(`option 94 must be 3 bytes, got ${data.length}`);
+  if (data.length !== 3) throw new MalformedDhcpPacketError(`option 94 must be 3 bytes, got ${data.length}`);
   return { type: data[0]!, major: data[1]!, minor: data[2]! };
 }
 
@@ -328,8 +332,8 @@ export function uuidToSmbiosGuid(uuid: string): Uint8Array {
 
 /** Decodes option 97: exactly 17 bytes with a leading type 0 (pixiecore validateDHCP). */
 export function decodeClientMachineId(data: Uint8Array): ClientMachineId {
-  if (data.length !== 17) throw new MalformedPacketError(`option 97 must be 17 bytes, got ${data.length}`);
-  if (data[0] !== 0) throw new MalformedPacketError(`option 97 type must be 0 (GUID), got ${data[0]}`);
+  if (data.length !== 17) throw new MalformedDhcpPacketError(`option 97 must be 17 bytes, got ${data.length}`);
+  if (data[0] !== 0) throw new MalformedDhcpPacketError(`option 97 type must be 0 (GUID), got ${data[0]}`);
   const guid = new Uint8Array(data.subarray(1));
   return { type: 0, guid, uuid: smbiosGuidToUuid(guid), isZero: guid.every((b) => b === 0) };
 }
@@ -368,9 +372,9 @@ export function decodeIpxeOptions(data: Uint8Array): Map<number, Uint8Array> {
     const code = data[i]!;
     if (code === 0) { i += 1; continue; }
     if (code === 255) break;
-    if (i + 1 >= data.length) throw new MalformedPacketError(`option 175 sub-option ${code} has no length byte`);
+    if (i + 1 >= data.length) throw new MalformedDhcpPacketError(`option 175 sub-option ${code} has no length byte`);
     const len = data[i + 1]!;
-    if (i + 2 + len > data.length) throw new MalformedPacketError(`option 175 sub-option ${code} is truncated`);
+    if (i + 2 + len > data.length) throw new MalformedDhcpPacketError(`option 175 sub-option ${code} is truncated`);
     const v = data.subarray(i + 2, i + 2 + len);
     const previous = out.get(code);
     out.set(code, previous ? Uint8Array.from([...previous, ...v]) : new Uint8Array(v));

@@ -38,6 +38,7 @@
  * A packet that stops after the heard list (or has a 0-length certificate) is "unsigned"; any
  * other deviation, including trailing bytes, is "malformed". Pure: no node: imports.
  */
+import { formatIpv4, ipv4FromBytes, ipv4ToBytes, maskOf, parseCidr } from '../ipv4.js';
 import { AGENT_CERTIFICATE_MAX_BYTES } from './agent-certificate.js';
 import { ByteReader, ByteWriter, WireFormatError, fromHex, toHex } from './wire-bytes.js';
 import { appendSignature, readSignedTrailer, writeCertificate } from './signed-trailer.js';
@@ -206,18 +207,14 @@ export function decodeAnnouncement(bytes: Uint8Array): AnnouncementDecode {
 }
 
 function parseSubnet(subnet: string): { network: Uint8Array; prefixLength: number } {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(subnet);
-  const parts = m ? m.slice(1, 5).map(Number) : [];
-  const prefixLength = m ? Number(m[5]) : NaN;
-  if (!m || parts.some((p) => p > 255) || prefixLength > 32) throw new WireFormatError(`subnet must be a.b.c.d/len, not ${JSON.stringify(subnet)}`);
-  const network = Uint8Array.from(parts);
-  if (formatSubnet(network, prefixLength) === null) throw new WireFormatError(`subnet ${subnet} has host bits set`);
-  return { network, prefixLength };
+  const cidr = parseCidr(subnet);
+  if (!cidr) throw new WireFormatError(`subnet must be a.b.c.d/len, not ${JSON.stringify(subnet)}`);
+  if (((cidr.address & ~maskOf(cidr.length)) >>> 0) !== 0) throw new WireFormatError(`subnet ${subnet} has host bits set`);
+  return { network: ipv4ToBytes(cidr.address), prefixLength: cidr.length };
 }
 
 function formatSubnet(network: Uint8Array, prefixLength: number): string | null {
-  const value = (((network[0] as number) << 24) | ((network[1] as number) << 16) | ((network[2] as number) << 8) | (network[3] as number)) >>> 0;
-  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
-  if (((value & ~mask) >>> 0) !== 0) return null;
-  return `${Array.from(network).join('.')}/${prefixLength}`;
+  const value = ipv4FromBytes(network);
+  if (((value & ~maskOf(prefixLength)) >>> 0) !== 0) return null;
+  return `${formatIpv4(value)}/${prefixLength}`;
 }

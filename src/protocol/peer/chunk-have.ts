@@ -37,6 +37,7 @@
  * A package bigger than one datagram's bitmap (about 8,000 chunks, i.e. 8 GiB) is described over
  * several messages, each covering a window; receivers merge windows. Pure: no node: imports.
  */
+import { ipv4TextFromBytes, ipv4ToBytes, parseIpv4 } from '../ipv4.js';
 import { AGENT_CERTIFICATE_MAX_BYTES, ED25519_SIGNATURE_BYTES } from './agent-certificate.js';
 import { ByteReader, ByteWriter, WireFormatError, fromHex, toHex } from './wire-bytes.js';
 import { appendSignature, readSignedTrailer, writeCertificate } from './signed-trailer.js';
@@ -175,7 +176,7 @@ export function decodeChunkHave(bytes: Uint8Array): ChunkHaveDecode {
     const incarnation = toHex(r.fixed(8, 'incarnation'));
     const seq = r.u32('seq');
     const timestampMs = r.u64('timestampMs');
-    const address = Array.from(r.fixed(4, 'address')).join('.');
+    const address = ipv4TextFromBytes(r.fixed(4, 'address'));
     const agentId = r.id('agentId');
     const siteId = r.id('siteId');
     const packageCount = r.u8('packageCount');
@@ -210,10 +211,9 @@ export function decodeChunkHave(bytes: Uint8Array): ChunkHaveDecode {
 }
 
 function ipv4Bytes(address: string): Uint8Array {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  const parts = m ? m.slice(1).map(Number) : [];
-  if (!m || parts.some((x) => x > 255)) throw new WireFormatError(`address must be a dotted IPv4 address, not ${JSON.stringify(address)}`);
-  return Uint8Array.from(parts);
+  const n = parseIpv4(address);
+  if (n === null) throw new WireFormatError(`address must be a dotted IPv4 address, not ${JSON.stringify(address)}`);
+  return ipv4ToBytes(n);
 }
 
 /** Whether chunk `index` is marked held in a package entry (complete, or its bit in the window). */

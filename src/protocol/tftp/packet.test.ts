@@ -1,11 +1,11 @@
 // Goal: the TFTP codec reads and writes exactly the RFC 1350/2347 byte layouts, reads option names
-// case-insensitively, and answers any byte string with either a packet or MalformedPacketError.
+// case-insensitively, and answers any byte string with either a packet or MalformedTftpPacketError.
 // Method: hex tables checked in both directions, a table of malformed inputs with their reasons,
 // and seeded random byte strings (plus random mutations of valid packets).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MalformedPacketError,
+  MalformedTftpPacketError,
   TftpErrorCode,
   decodeTftpPacket,
   encodeTftpDataHeader,
@@ -116,7 +116,7 @@ const malformed: Array<{ name: string; bytes: Uint8Array; reason: RegExp }> = [
 for (const row of malformed) {
   test(`malformed: ${row.name}`, () => {
     assert.throws(() => decodeTftpPacket(row.bytes), (err: unknown) => {
-      assert.ok(err instanceof MalformedPacketError, `not a MalformedPacketError: ${String(err)}`);
+      assert.ok(err instanceof MalformedTftpPacketError, `not a MalformedTftpPacketError: ${String(err)}`);
       assert.match(err.reason, row.reason);
       return true;
     });
@@ -146,7 +146,7 @@ test('tftpAckBlockOf reads ACKs and rejects everything else', () => {
 });
 
 
-test('random bytes either decode (and re-encode to a decodable packet) or throw MalformedPacketError', () => {
+test('random bytes either decode (and re-encode to a decodable packet) or throw MalformedTftpPacketError', () => {
   const seed = 20260807;
   const random = mulberry32(seed);
   const valid = bothWays.map((r) => r.bytes);
@@ -167,7 +167,7 @@ test('random bytes either decode (and re-encode to a decodable packet) or throw 
     try {
       packet = decodeTftpPacket(bytes);
     } catch (err) {
-      assert.ok(err instanceof MalformedPacketError, `seed ${seed} iteration ${i}: ${String(err)}`);
+      assert.ok(err instanceof MalformedTftpPacketError, `seed ${seed} iteration ${i}: ${String(err)}`);
       continue;
     }
     decoded++;

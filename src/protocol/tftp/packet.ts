@@ -52,11 +52,11 @@ export type TftpPacket =
   | { op: 'error'; code: number; message: string };
 
 /** Thrown by decodeTftpPacket for bytes that are not a well-formed TFTP packet. */
-export class MalformedPacketError extends Error {
+export class MalformedTftpPacketError extends Error {
   readonly code = 'PEERBOOT_ERR_MALFORMED_PACKET';
   constructor(readonly reason: string) {
     super(`malformed TFTP packet: ${reason}`);
-    this.name = 'MalformedPacketError';
+    this.name = 'MalformedTftpPacketError';
   }
 }
 
@@ -69,7 +69,7 @@ const utf8Encoder = new TextEncoder();
 /** Splits NUL-terminated strings from `start`; the last byte must be a NUL. Trailing all-NUL padding is dropped. */
 function readStrings(bytes: Uint8Array, start: number, what: string): string[] {
   if (bytes.length === start) return [];
-  if (bytes[bytes.length - 1] !== 0) throw new MalformedPacketError(`${what}: last string is not NUL-terminated`);
+  if (bytes[bytes.length - 1] !== 0) throw new MalformedTftpPacketError(`${what}: last string is not NUL-terminated`);
   const strings: string[] = [];
   let from = start;
   for (let i = start; i < bytes.length; i++) {
@@ -85,11 +85,11 @@ function toOptions(strings: string[], firstIndex: number, what: string): Map<str
   // Some ROMs pad requests with NUL bytes: empty strings at the very end are padding, not options.
   let end = strings.length;
   while (end > firstIndex && strings[end - 1] === '') end--;
-  if ((end - firstIndex) % 2 !== 0) throw new MalformedPacketError(`${what}: option '${strings[end - 1]}' has no value`);
+  if ((end - firstIndex) % 2 !== 0) throw new MalformedTftpPacketError(`${what}: option '${strings[end - 1]}' has no value`);
   const options = new Map<string, string>();
   for (let i = firstIndex; i < end; i += 2) {
     const name = (strings[i] as string).toLowerCase();
-    if (name === '') throw new MalformedPacketError(`${what}: empty option name`);
+    if (name === '') throw new MalformedTftpPacketError(`${what}: empty option name`);
     if (!options.has(name)) options.set(name, strings[i + 1] as string);
   }
   return options;
@@ -100,32 +100,32 @@ function readUint16(bytes: Uint8Array, offset: number): number {
 }
 
 /**
- * Decodes one UDP payload. Throws MalformedPacketError (with a reason) for anything that is not a
+ * Decodes one UDP payload. Throws MalformedTftpPacketError (with a reason) for anything that is not a
  * well-formed TFTP packet; never anything else. DATA payloads are views into `bytes` (no copy).
  */
 export function decodeTftpPacket(bytes: Uint8Array): TftpPacket {
-  if (bytes.length < 2) throw new MalformedPacketError(`too short (${bytes.length} bytes)`);
+  if (bytes.length < 2) throw new MalformedTftpPacketError(`too short (${bytes.length} bytes)`);
   const opcode = readUint16(bytes, 0);
   switch (opcode) {
     case TftpOpcode.readRequest:
     case TftpOpcode.writeRequest: {
       const what = opcode === TftpOpcode.readRequest ? 'RRQ' : 'WRQ';
       const strings = readStrings(bytes, 2, what);
-      if (strings.length < 2) throw new MalformedPacketError(`${what}: missing filename or mode`);
+      if (strings.length < 2) throw new MalformedTftpPacketError(`${what}: missing filename or mode`);
       const filename = strings[0] as string;
       const mode = (strings[1] as string).toLowerCase();
       const options = toOptions(strings, 2, what);
       return { op: opcode === TftpOpcode.readRequest ? 'readRequest' : 'writeRequest', filename, mode, options };
     }
     case TftpOpcode.data:
-      if (bytes.length < 4) throw new MalformedPacketError(`DATA: too short (${bytes.length} bytes)`);
+      if (bytes.length < 4) throw new MalformedTftpPacketError(`DATA: too short (${bytes.length} bytes)`);
       return { op: 'data', block: readUint16(bytes, 2), payload: bytes.subarray(4) };
     case TftpOpcode.ack:
       if (bytes.length === 4) return { op: 'ack', block: readUint16(bytes, 2) };
       if (bytes.length === 5) return { op: 'ack', block: readUint16(bytes, 2), nextWindow: bytes[4] as number };
-      throw new MalformedPacketError(`ACK: ${bytes.length} bytes, expected 4 (or 5 with msftwindow)`);
+      throw new MalformedTftpPacketError(`ACK: ${bytes.length} bytes, expected 4 (or 5 with msftwindow)`);
     case TftpOpcode.error: {
-      if (bytes.length < 4) throw new MalformedPacketError(`ERROR: too short (${bytes.length} bytes)`);
+      if (bytes.length < 4) throw new MalformedTftpPacketError(`ERROR: too short (${bytes.length} bytes)`);
       // Lenient on the message: some clients omit the final NUL; the code is what matters.
       const end = bytes.indexOf(0, 4);
       const message = utf8Decoder.decode(bytes.subarray(4, end === -1 ? bytes.length : end));
@@ -136,7 +136,7 @@ export function decodeTftpPacket(bytes: Uint8Array): TftpPacket {
       return { op: 'optionAck', options: toOptions(strings, 0, 'OACK') };
     }
     default:
-      throw new MalformedPacketError(`unknown opcode ${opcode}`);
+      throw new MalformedTftpPacketError(`unknown opcode ${opcode}`);
   }
 }
 

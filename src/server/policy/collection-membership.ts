@@ -5,7 +5,7 @@
  * given). Pure, so the policy builder and the console's member list agree.
  */
 import type { AgentInterface, Collection, CollectionRule } from '../../contract/schemas.js';
-import { prefixContains } from './ipv4.js';
+import { prefixContains } from '../../protocol/ipv4.js';
 
 /** What rules can look at. */
 export interface MemberFacts {

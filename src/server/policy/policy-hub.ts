@@ -7,7 +7,8 @@
 import type { Clock, TimerHandle } from '../../platform/clock.js';
 import type { Counters } from '../../platform/counters.js';
 import type { Logger } from '../../platform/logger.js';
-import { policyEtag, signPolicy, type SignedPolicy } from '../../contract/policy.js';
+import { policyEtag, signPolicy } from '../../platform/crypto/signed-documents.js';
+import type { SignedPolicy } from '../../contract/policy.js';
 import type { SigningKey } from '../../contract/signature.js';
 import type { Change, ChangeBus } from '../services/change-bus.js';
 import type { Store } from '../store/store.js';

@@ -38,7 +38,7 @@ export async function login(ctx: ServiceContext, body: Static<typeof S.LoginBody
   if (!throttle) { throttle = new LoginThrottle(); throttles.set(ctx, throttle); }
   const waitMs = throttle.waitMs(body.username, ctx.nowMs());
   if (waitMs > 0) {
-    ctx.counters.increment('auth_refused_total{reason="throttled"}');
+    ctx.counters.increment('auth_refused_total', { reason: 'throttled' });
     ctx.logger.warn('login refused', { reason: 'throttled', username: body.username, waitMs });
     throw new ServerError('SERVER_ERR_RATE_LIMITED', `too many failed logins for ${body.username}; retry in ${Math.ceil(waitMs / 1000)} s`);
   }
@@ -47,7 +47,7 @@ export async function login(ctx: ServiceContext, body: Static<typeof S.LoginBody
   const ok = user ? await verifyPassword(body.password, user.passwordHash) : (await hashPassword(body.password), false);
   if (!user || !ok) {
     throttle.failed(body.username, ctx.nowMs());
-    ctx.counters.increment('auth_refused_total{reason="badPassword"}');
+    ctx.counters.increment('auth_refused_total', { reason: 'badPassword' });
     ctx.logger.warn('login refused', { reason: 'badPassword', username: body.username });
     throw new ServerError('SERVER_ERR_BAD_CREDENTIALS', 'wrong username or password');
   }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { test } from 'node:test';
 import { ServerError } from '../../contract/errors.js';
-import { generateSigningKey } from '../../contract/signature.js';
+import { generateSigningKey } from '../../platform/crypto/document-signature.js';
 import { decodeAgentCertificate } from '../../protocol/peer/agent-certificate.js';
 import { agentCertificateLifetimeMs, issueAgentCertificate } from './agent-certificate.js';
 
@@ -40,7 +40,7 @@ test('a key that is not 32 raw bytes in base64url is refused with the field name
 // refuses a malformed key naming the field, and raises an alert for a rogue-responder event.
 // Method: the app over in-memory SQLite through inject().
 test('enrollment and status reports carry a certificate for the presented key; rogue events raise an alert', async () => {
-  const { startTestApp } = await import('../test-app.js');
+  const { startTestApp } = await import('../../testkit/test-app.js');
   const { openStore } = await import('../store/store.js');
   const t = await startTestApp(await openStore({ databaseUrl: 'sqlite::memory:' }));
   try {
@@ -67,8 +67,8 @@ test('enrollment and status reports carry a certificate for the presented key; r
       { at: new Date().toISOString(), kind: 'dhcpOffer', mac: '52:54:00:00:00:99' },
     ] }, enrolled.json.agentToken);
     assert.equal(ev.status, 200, ev.body);
-    assert.equal(t.ctx.counters.get('alerts_raised_total{kind="rogueResponder"}'), 1);
-    assert.equal(t.ctx.counters.get('alerts_raised_total{kind="dhcpOffer"}'), 0);
+    assert.equal(t.ctx.counters.get('alerts_raised_total', { kind: 'rogueResponder' }), 1);
+    assert.equal(t.ctx.counters.get('alerts_raised_total', { kind: 'dhcpOffer' }), 0);
     assert.ok(t.logger.lines.some((l) => l.level === 'warn' && /ALERT/.test(l.msg) && /10\.21\.0\.9/.test(String(l.reason))));
     const listed = await t.call('GET', '/api/v1/events?kind=rogueResponder');
     assert.equal(listed.json.length, 1, 'the alert is in the event timeline');

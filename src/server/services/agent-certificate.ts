@@ -6,15 +6,14 @@
  * enrollment and with every status report (so a site change or a coming expiry is picked up
  * within a report interval); the server keeps no copy.
  */
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { sign } from 'node:crypto';
 import { ServerError } from '../../contract/errors.js';
 import type { SigningKey } from '../../contract/signature.js';
+import { importPrivateKey } from '../../platform/crypto/ed25519-keys.js';
 import { encodeAgentCertificate, encodeAgentCertificateToSign } from '../../protocol/peer/agent-certificate.js';
 
 /** How long a certificate is valid: agents renew on every status report, so a long outage of the server is what this bounds. */
 export const agentCertificateLifetimeMs = 30 * 24 * 60 * 60 * 1000;
-
-const keys = new Map<string, KeyObject>();
 
 /**
  * The certificate (base64url) for `agentId` at `siteId` and the raw Ed25519 public key
@@ -23,11 +22,7 @@ const keys = new Map<string, KeyObject>();
 export function issueAgentCertificate(signingKey: SigningKey, agentId: string, siteId: string, publicKey: string, nowMs: number, field: string): string {
   const raw = /^[A-Za-z0-9_-]{43}$/.test(publicKey) ? Buffer.from(publicKey, 'base64url') : null;
   if (!raw || raw.length !== 32) throw new ServerError('SERVER_ERR_VALIDATION', `${field} must be a raw Ed25519 public key (32 bytes, base64url)`, field);
-  let key = keys.get(signingKey.privateKeyPem);
-  if (!key) {
-    key = createPrivateKey(signingKey.privateKeyPem);
-    keys.set(signingKey.privateKeyPem, key);
-  }
+  const key = importPrivateKey(signingKey.privateKeyPem);
   const fields = { agentId, siteId, publicKey: new Uint8Array(raw), notAfterMs: nowMs + agentCertificateLifetimeMs };
   const signature = sign(null, encodeAgentCertificateToSign(fields), key);
   return Buffer.from(encodeAgentCertificate(fields, new Uint8Array(signature))).toString('base64url');

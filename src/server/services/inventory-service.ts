@@ -9,7 +9,7 @@ import { fieldError, ServerError } from '../../contract/errors.js';
 import type * as S from '../../contract/schemas.js';
 import { defaultSiteWan, maxWanCapBytesPerSecond, minWanCapBytesPerSecond } from '../../contract/schemas.js';
 import { ruleProblem, membershipOf, agentFacts } from '../policy/collection-membership.js';
-import { networkOf, prefixContains, parsePrefix } from '../policy/ipv4.js';
+import { networkOf, prefixContains, parsePrefix } from '../../protocol/ipv4.js';
 import { iso, type AgentRecord, type Repository } from '../store/repository.js';
 import { isUniqueViolation } from '../store/sql-database.js';
 import { issueAgentCertificate } from './agent-certificate.js';
@@ -70,7 +70,7 @@ const normalizeInterfaces = (list: S.AgentInterface[]): S.AgentInterface[] =>
 export async function enrollAgent(ctx: ServiceContext, body: S.EnrollBody, remote: string): Promise<S.EnrollResult> {
   const t = parseToken(body.token);
   const refuse = (reason: string) => {
-    ctx.counters.increment(`auth_refused_total{reason="${reason}"}`);
+    ctx.counters.increment('auth_refused_total', { reason });
     ctx.logger.warn('enrollment refused', { reason, hostname: body.hostname, remote });
     return new ServerError(reason === 'expired' ? 'SERVER_ERR_TOKEN_EXPIRED' : 'SERVER_ERR_UNAUTHENTICATED', `enrollment token refused (${reason})`, 'body.token');
   };
@@ -144,7 +144,7 @@ export async function ingestEvents(ctx: ServiceContext, agentId: string, batch: 
   // proxyDHCP, a DHCP server sending PXEClient, WDS) or two peerboot agents answering at once.
   for (const e of events) {
     if (!alertEventKinds.has(e.kind)) continue;
-    ctx.counters.increment(`alerts_raised_total{kind="${e.kind}"}`);
+    ctx.counters.increment('alerts_raised_total', { kind: e.kind });
     ctx.logger.warn('ALERT: unexpected PXE responder on a LAN', { alert: e.kind, agentId, siteId: agent.siteId, at: e.at, reason: e.reason });
   }
   return n;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { migrate } from './migrations.js';
 import { isUniqueViolation } from './sql-database.js';
-import type { DatabaseFixture } from './test-databases.js';
+import type { DatabaseFixture } from '../../testkit/test-databases.js';
 
 export function repositorySuite(fx: DatabaseFixture): void {
   test('migrations are idempotent and the revision starts at 1', async () => {

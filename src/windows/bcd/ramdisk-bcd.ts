@@ -2,7 +2,7 @@
  * The BCD store for booting a WinPE boot.wim from a ramdisk over PXE, written by peerboot instead of
  * bcdedit. Pure: options in, hive bytes out, deterministic. The store is what Microsoft's "Configure
  * a PXE server to load Windows PE" (learn.microsoft.com) builds with bcdedit, plus the ramdisk TFTP
- * settings WDS adds (protocol-reference §5):
+ * settings WDS adds (docs/protocol-notes.md, "Windows TFTP tuning and msftwindow"):
  *
  *   {bootmgr} {9dea862c-…}        Windows Boot Manager: description, displayorder and default = the
  *                                 loader below, timeout 0 (one entry: bootmgr starts it at once)

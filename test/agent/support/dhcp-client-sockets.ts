@@ -1,7 +1,9 @@
 /**
  * The two sockets a scripted PXE client in the agent system tests uses, as a firmware client does
- * (lab.md, §8.1): 0.0.0.0:68 receives the broadcast replies, SRC:68 sends the broadcast DISCOVERs
- * (SO_REUSEADDR on both, so they share port 68). `onReply` gets every datagram the receiver reads.
+ * (docs/protocol-notes.md, "What a PXE client sends and how long it waits" and "Privileged ports
+ * and broadcast sockets in Node"): 0.0.0.0:68 receives the broadcast replies, SRC:68 sends the
+ * broadcast DISCOVERs (SO_REUSEADDR on both, so they share port 68). `onReply` gets every datagram
+ * the receiver reads.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 

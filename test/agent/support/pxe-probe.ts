@@ -7,8 +7,9 @@
  * With `ipxe`, the DISCOVER is iPXE's (option 77 "iPXE", option 175 with HTTP support, 175.19),
  * so the responder offers the profile's script by URL and may spread clients over peers.
  * Without MAC, each DISCOVER comes from another MAC (52:54:00:78:xx:yy, 1000 in turn), so the
- * responder's per-MAC reply limit (4 per 10 s, §7.3) never hides an answer.
- * Two sockets, as the responder does (§8.1): 0.0.0.0:68 receives the broadcast replies, SRC:68 sends.
+ * responder's per-MAC reply limit (4 per 10 s; docs/protocol-notes.md, "Reply rate limits") never
+ * hides an answer. Two sockets, as the responder does
+ * (docs/protocol-notes.md, "Privileged ports and broadcast sockets in Node"): 0.0.0.0:68 receives the broadcast replies, SRC:68 sends.
  */
 import { getServerIdentifier, getStringOption } from '../../../src/protocol/dhcp/options.js';
 import { openDhcpClientSockets } from './dhcp-client-sockets.js';

@@ -2,8 +2,9 @@
  * A scripted SeaBIOS iPXE ROM for the agent system tests, run inside a lab namespace: on each
  * SIGUSR1 it broadcasts the ROM's recorded DHCPDISCOVER (src/protocol/dhcp/testdata/seabios-ipxe-rom.pcap,
  * byte for byte except xid and MAC, which change per round so the responders' per-MAC limit never
- * hides an answer) from SRC:68, and the same bytes again 1 s later, as the ROM does (lab.md: two
- * DISCOVERs, at 0 s and ≈1 s, same xid). Prints JSON lines:
+ * hides an answer) from SRC:68, and the same bytes again 1 s later, as the ROM does (two DISCOVERs,
+ * at 0 s and ≈1 s, same xid: docs/lab-notes.md, "The iPXE ROM asks twice, about 1 s apart").
+ * Prints JSON lines:
  *   {"sent": <epoch ms>, "xid": n, "attempt": 0|1}       per DISCOVER sent
  *   {"t": <epoch ms>, "from": "<ip>", "xid": n, "file": "…"} per proxy offer heard on port 68
  * Prints {"ready": true} once its sockets are bound. Usage: node --import tsx rom-discover.ts SRC_IP
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { getStringOption } from '../../../src/protocol/dhcp/options.js';
 import { openDhcpClientSockets } from './dhcp-client-sockets.js';
 import { decodeDhcpPacket } from '../../../src/protocol/dhcp/packet.js';
-import { udpDatagrams } from '../../../src/testkit/pcap.js';
+import { udpDatagrams } from '../../../src/testkit/pcap/udp-datagrams.js';
 
 const [src = '10.77.0.2'] = process.argv.slice(2);
 const pcap = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'protocol', 'dhcp', 'testdata', 'seabios-ipxe-rom.pcap'));

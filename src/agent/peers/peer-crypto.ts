@@ -1,54 +1,16 @@
 /**
- * Ed25519 (RFC 8032, via node:crypto) for the election: issuing and verifying agent certificates
- * (src/protocol/peer/agent-certificate.ts) and signing/verifying announcements. Keys are accepted as
- * KeyObjects, raw 32-byte public keys, base64url raw public keys (the contract's form, RFC 8037 §2)
- * or PEM (PKCS#8 private / SPKI public).
+ * Ed25519 (RFC 8032, via node:crypto) between agents, for the election and the package swarm:
+ * issuing and verifying agent certificates (src/protocol/peer/agent-certificate.ts), signing
+ * announcements, and bounded memos of signature and certificate checks. Keys in any accepted form
+ * (KeyObject, raw or base64url public key, PEM) are imported by src/platform/crypto/ed25519-keys.ts.
  */
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { sign, verify, type KeyObject } from 'node:crypto';
+import { toPrivateKey, toPublicKey, type Ed25519PrivateKeyInput } from '../../platform/crypto/ed25519-keys.js';
 import {
   decodeAgentCertificate, encodeAgentCertificate, encodeAgentCertificateToSign,
   type AgentCertificate, type AgentCertificateFields,
 } from '../../protocol/peer/agent-certificate.js';
 import { encodeAnnouncementToSign, encodeSignedAnnouncement, type Announcement } from '../../protocol/peer/announcement.js';
-
-export type Ed25519PublicKeyInput = KeyObject | Uint8Array | string;
-export type Ed25519PrivateKeyInput = KeyObject | string;
-
-const SPKI_ED25519_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
-const PKCS8_ED25519_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
-
-/** A public KeyObject from any accepted form; throws a one-line error naming the expected form. */
-export function toPublicKey(input: Ed25519PublicKeyInput): KeyObject {
-  let key: KeyObject;
-  if (typeof input === 'string') {
-    key = input.includes('-----BEGIN') ? createPublicKey(input) : createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: input }, format: 'jwk' });
-  } else if (input instanceof Uint8Array) {
-    if (input.length !== 32) throw new Error(`an Ed25519 public key is 32 raw bytes, not ${input.length}`);
-    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, input]), format: 'der', type: 'spki' });
-  } else {
-    key = input.type === 'private' ? createPublicKey(input) : input;
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`expected an Ed25519 key, got ${key.asymmetricKeyType}`);
-  return key;
-}
-
-export function toPrivateKey(input: Ed25519PrivateKeyInput): KeyObject {
-  const key = typeof input === 'string' ? createPrivateKey(input) : input;
-  if (key.type !== 'private' || key.asymmetricKeyType !== 'ed25519') throw new Error('expected an Ed25519 private key (PKCS#8 PEM or KeyObject)');
-  return key;
-}
-
-/** An Ed25519 private key from a 32-byte seed (RFC 8032 §5.1.5): deterministic keys for simulations and tests. */
-export function privateKeyFromSeed(seed: Uint8Array): KeyObject {
-  if (seed.length !== 32) throw new Error('an Ed25519 seed is 32 bytes');
-  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-}
-
-/** The raw 32-byte public key. */
-export function rawPublicKey(key: Ed25519PublicKeyInput | KeyObject): Uint8Array {
-  const jwk = toPublicKey(key).export({ format: 'jwk' });
-  return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'));
-}
 
 /**
  * What the control plane does at enrollment: sign the certificate's to-be-signed bytes with the

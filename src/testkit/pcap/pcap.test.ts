@@ -1,11 +1,13 @@
-// Goal: the pcap reader finds exactly the complete IPv4/UDP datagrams of a capture, for both byte
-// orders, micro- and nanosecond files, Ethernet (with VLAN tags) and Linux cooked captures, and
-// skips fragments, non-UDP and snaplen-cut frames.
-// Method: pcap files assembled byte by byte in the test, plus one real capture from testdata.
+// Goal: the pcap codec reads both byte orders and micro- and nanosecond files, writes a file back
+// byte for byte, and refuses what is not a classic pcap; the datagram reader finds exactly the
+// complete IPv4/UDP datagrams of a capture, for Ethernet (with VLAN tags) and Linux cooked captures,
+// and skips fragments, non-UDP and snaplen-cut frames.
+// Method: pcap files assembled byte by byte in the test, plus real captures from testdata.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { LinkType, readPcap, udpDatagrams } from './pcap.js';
+import { LinkType, readPcap, writePcap } from './pcap-file.js';
+import { udpDatagrams, udpInEthernet } from './udp-datagrams.js';
 
 function ipv4Udp(src: number[], dst: number[], sport: number, dport: number, payload: number[], opts: { protocol?: number; fragment?: number } = {}): number[] {
   const udpLen = 8 + payload.length;
@@ -71,7 +73,7 @@ test('rejects what is not a classic pcap, with a useful message', () => {
 });
 
 test('reads a real firmware capture (OVMF native PXE, tcpdump -w)', () => {
-  const file = readFileSync(new URL('../protocol/dhcp/testdata/ovmf-pxe.pcap', import.meta.url));
+  const file = readFileSync(new URL('../../protocol/dhcp/testdata/ovmf-pxe.pcap', import.meta.url));
   const datagrams = udpDatagrams(file);
   assert.equal(readPcap(file).linkType, LinkType.ethernet);
   assert.ok(datagrams.length >= 7, `${datagrams.length} datagrams`);
@@ -80,4 +82,15 @@ test('reads a real firmware capture (OVMF native PXE, tcpdump -w)', () => {
     [['10.77.0.130', 4011, '10.77.0.11'], ['10.77.0.11', 4011, '10.77.0.130']],
     'the BINL request and its ACK, both port 4011 to port 4011',
   );
+});
+
+test('pcap files survive a read/write round trip; bad input is refused', () => {
+  const bytes = readFileSync(new URL('../../protocol/dhcp/testdata/ovmf-pxe.pcap', import.meta.url));
+  const pcap = readPcap(bytes);
+  assert.equal(pcap.linkType, 1);
+  assert.deepEqual(Buffer.from(writePcap(pcap, pcap.records)), bytes);
+  assert.throws(() => readPcap(new Uint8Array(10)), /shorter/);
+  assert.throws(() => readPcap(new Uint8Array(24)), /not a classic pcap/);
+  assert.throws(() => readPcap(bytes.subarray(0, bytes.length - 5)), /truncated/);
+  assert.equal(udpInEthernet(new Uint8Array(20)), null);
 });

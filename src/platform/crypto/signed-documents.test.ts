@@ -2,9 +2,10 @@
 // the one it holds. Method: sign a policy with a fresh key and probe every refusal reason.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { signManifest, type PackageManifest } from './manifest.js';
-import { decidePolicyUpdate, policyEtag, policyWan, signPolicy, verifyPolicy, type AgentPolicy } from './policy.js';
-import { generateSigningKey, signCanonical } from './signature.js';
+import type { PackageManifest } from '../../contract/manifest.js';
+import { policyWan, type AgentPolicy } from '../../contract/policy.js';
+import { generateSigningKey, signCanonical } from './document-signature.js';
+import { decidePolicyUpdate, policyEtag, signManifest, signPolicy, verifyPolicy } from './signed-documents.js';
 
 const key = generateSigningKey();
 const manifest: PackageManifest = {
