@@ -7,6 +7,7 @@
 // stores) on one FakeClock; have datagrams over SimulatedLan (seeded loss), chunk transfers over
 // SimTransferNetwork (seeded jitter; WAN 160 KiB/s per site, LAN 2 MB/s per port). Several seeds
 // per scenario; a failure names its seed (replay with SEED=n).
+import { sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SigningKey } from '../../contract/signature.js';
@@ -19,7 +20,7 @@ import { issueAgentCertificate } from '../peers/peer-crypto.js';
 import { memoryChunkStore, type MemoryChunkStore } from '../../testkit/memory-chunk-store.js';
 import { buildFixturePackage, fixtureBytes } from '../content/manifest-fixture.js';
 import { PackageSwarm, type HaveTransport } from './package-swarm.js';
-import { decodeChunkHave } from '../../protocol/peer/chunk-have.js';
+import { decodeChunkHave, encodeChunkHaveToSign, encodeSignedChunkHave } from '../../protocol/peer/chunk-have.js';
 import { SimTransferNetwork } from '../../testkit/sim-transfer-network.js';
 
 const HAVE_PORT = 4016;
@@ -278,6 +279,40 @@ describe('package swarm simulation', () => {
     assert.equal(a.swarm.counters.get('swarm_have_dropped_total', { reason: 'address-mismatch' }), 1);
     assert.ok(a.swarm.counters.get('swarm_have_dropped_total', { reason: 'bad-signature' }) + a.swarm.counters.get('swarm_have_dropped_total', { reason: 'malformed' }) + a.swarm.counters.get('swarm_have_dropped_total', { reason: 'identity-mismatch' }) >= 1);
     assert.equal(a.swarm.progress().neighbours, 1, 'only agent-2 counts as a neighbour');
+    await closeAll(w);
+  });
+
+  // Security review H4: one signed have with a made-up chunk count made every receiver allocate
+  // 512 MiB and block its event loop for about a minute per entry.
+  it('a have message is bounded by the signed manifests before any signature work', async () => {
+    const w = world(17);
+    const a = await w.start({ agentId: 'agent-1', siteId: 'site', address: '10.1.0.11' });
+    const b = await w.start({ agentId: 'agent-2', siteId: 'site', address: '10.1.0.12' });
+    const captured: Uint8Array[] = [];
+    w.lan.tap((p) => { if (p.from.address === '10.1.0.12') captured.push(p.bytes); });
+    for (const x of [a, b]) x.swarm.setWanted([w.pkg.signed]);
+    await w.runUntil(() => captured.length >= 1, 5000);
+    const d = decodeChunkHave(captured.at(-1)!);
+    assert.ok(d.ok);
+    const h = d.packet.have;
+    const bKey = privateKeyFromSeed(seedOf('agent-2'));
+    const signed = (next: typeof h, valid = true) => {
+      const tbs = encodeChunkHaveToSign(next, d.packet.certificate);
+      return encodeSignedChunkHave(tbs, valid ? new Uint8Array(sign(null, tbs, bKey)) : new Uint8Array(64));
+    };
+    const huge = (packageId: string) => ({ packageId, complete: true, wanFetcher: false, chunkCount: 0xffffffff, firstChunk: 0, bitmap: new Uint8Array(0), wanInFlight: [] });
+    const from = { address: '10.1.0.12', port: HAVE_PORT };
+    const dropped = (reason: string) => a.swarm.counters.get('swarm_have_dropped_total', { reason });
+    // The wanted package with a made-up count and no valid signature: refused for the count, so before the signature check.
+    a.swarm.receiveHave(signed({ ...h, seq: h.seq + 100, packages: [huge(w.pkg.signed.manifest.id)] }, false), from);
+    assert.equal(dropped('chunk-count-mismatch'), 1);
+    assert.equal(dropped('bad-signature'), 0);
+    // A package nobody wants, with a made-up count and a good signature: taken, but that entry is never sized or read.
+    const buffersBefore = process.memoryUsage().arrayBuffers;
+    const accepted = a.swarm.counters.get('swarm_have_accepted_total');
+    a.swarm.receiveHave(signed({ ...h, seq: h.seq + 200, packages: [huge('not-a-wanted-package'), ...h.packages] }), from);
+    assert.equal(a.swarm.counters.get('swarm_have_accepted_total'), accepted + 1);
+    assert.ok(process.memoryUsage().arrayBuffers - buffersBefore < 64 * 1048576, 'no bitmap of 2^32 bits was allocated');
     await closeAll(w);
   });
 

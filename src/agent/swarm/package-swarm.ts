@@ -37,6 +37,7 @@ import type { WanShaper } from '../wan/wan-shaper.js';
 import { FetchScheduler, type FetchOutcome, type SchedulerConfig, type SchedulerEffect } from './fetch-scheduler.js';
 import { PeerBans } from './peer-bans.js';
 import type { PeerIdentity } from './peer-auth.js';
+import { admitHave } from './have-admission.js';
 
 /** Broadcast datagrams on the LAN (a dgram socket, or a simulated one). */
 export interface HaveTransport {
@@ -143,6 +144,8 @@ export class PackageSwarm {
   readonly #waiters = new Map<string, Array<{ resolve: () => void; reject: (e: Error) => void }>>();
   #assembler: PackageAssembler | null = null;
   #accepted: PackageChunks[] = [];
+  /** Chunk count of each accepted package: the bound a peer's have entry must match. */
+  #chunkCounts = new Map<string, number>();
   #rejected: RejectedManifest[] = [];
   #pendingWanted: readonly SignedManifest[] | null = null;
   #scanned = false;
@@ -231,6 +234,7 @@ export class PackageSwarm {
       }
     }
     this.#accepted = accepted;
+    this.#chunkCounts = new Map(accepted.map((p) => [p.packageId, p.chunks.length]));
     this.#rejected = rejected;
     if (!this.#scanned) {
       this.#pendingWanted = manifests;
@@ -513,9 +517,13 @@ export class PackageSwarm {
     this.counters.increment('swarm_have_received_total');
     const decoded = decodeChunkHave(bytes);
     if (!decoded.ok) { this.#drop(decoded.kind, from, decoded.reason); return; }
-    const { have: h, certificate, signedBytes, signature } = decoded.packet;
-    if (h.agentId === this.#o.identity.agentId && h.incarnation === this.#incarnation) { this.counters.increment('swarm_have_own_total'); return; }
-    if (h.address !== from.address) { this.#drop('address-mismatch', from, `message says ${h.address}, datagram came from ${from.address}`); return; }
+    const { certificate, signedBytes, signature } = decoded.packet;
+    if (decoded.packet.have.agentId === this.#o.identity.agentId && decoded.packet.have.incarnation === this.#incarnation) { this.counters.increment('swarm_have_own_total'); return; }
+    if (decoded.packet.have.address !== from.address) { this.#drop('address-mismatch', from, `message says ${decoded.packet.have.address}, datagram came from ${from.address}`); return; }
+    // Bounds from the signed manifests before any signature work (have-admission.ts).
+    const admitted = admitHave(decoded.packet.have, (id) => this.#chunkCounts.get(id));
+    if (!admitted.ok) { this.#drop(admitted.reason, from, admitted.detail); return; }
+    const h = admitted.have;
     const nowWall = this.#wallClock();
     const cert = this.#certificates.check(certificate, this.#serverKeys, this.#o.identity.siteId, nowWall);
     if (!cert.ok) { this.#drop(cert.reason, from, cert.detail); return; }
