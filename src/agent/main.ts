@@ -14,6 +14,7 @@ import { jsonLogger } from '../platform/logger.js';
 import { findInterfaceIpv4, type InterfaceIpv4 } from '../platform/network-interfaces.js';
 import { startAgent } from './agent.js';
 import { AgentStartError } from './identity/enrollment.js';
+import { PeerbootError } from '../contract/error-codes.js';
 import { AGENT_SETTINGS, AgentConfigError, defaultAgentConfig, resolveAgentConfig, type AgentConfig } from './config/agent-config.js';
 import { AgentStateError } from './identity/agent-identity.js';
 import { detectDeviceClass } from './identity/device-class.js';
@@ -156,7 +157,7 @@ export async function runAgentMain(argv: string[], env: Record<string, string | 
     await agent.stop({ leave: true });
     return 0;
   } catch (err) {
-    if (err instanceof AgentStartError || err instanceof AgentStateError) {
+    if (err instanceof AgentStartError || err instanceof AgentStateError || err instanceof PeerbootError) {
       process.stderr.write(`peerboot agent: ${err.message}\n`);
       logger.error(err.message, { code: err.code });
       return 1;

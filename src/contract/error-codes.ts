@@ -18,6 +18,8 @@ export const peerbootErrorCodes = {
   PEERBOOT_ERR_ROOT_MISSING: 'the boot root folder does not exist',
   PEERBOOT_ERR_ROOT_NOT_DIRECTORY: 'the boot root is not a folder',
   PEERBOOT_ERR_ROOT_UNREADABLE: 'the boot root cannot be read',
+  // Data directories
+  PEERBOOT_ERR_LOOSE_PERMISSIONS: 'a data directory holding secrets is open to other users or owned by another user',
   // Agent set-up and identity
   PEERBOOT_ERR_AGENT_CONFIG: 'a configuration value (flag, environment, file) is invalid',
   PEERBOOT_ERR_AGENT_STATE: 'a file in the agent data directory is unreadable or damaged',

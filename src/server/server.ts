@@ -3,7 +3,7 @@
  * (one per database, so every server of a PostgreSQL deployment signs alike), change bus, policy
  * hub, content store, HTTP app; listens; returns a handle to stop it cleanly.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SigningKey } from '../contract/signature.js';
 import { generateSigningKey } from '../platform/crypto/document-signature.js';
@@ -20,6 +20,7 @@ import type { ServiceContext } from './services/service-context.js';
 import { openStore, type Store } from './store/store.js';
 import type { FastifyInstance } from 'fastify';
 import { peerbootVersion } from '../platform/version.js';
+import { ensurePrivateDirectory } from '../platform/private-files.js';
 
 
 export interface RunningServer {
@@ -51,7 +52,7 @@ export async function createServiceContext(store: Store, options: { dataDir?: st
 }
 
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(config.dataDir, 'the server data directory');
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let bus: ChangeBus | undefined;
   try {

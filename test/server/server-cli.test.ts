@@ -46,6 +46,9 @@ test('first start: URL, initial admin file (0600), JSON logs; only /healthz is a
   assert.match(stderr, new RegExp(`credentials are in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.match(readFileSync(file, 'utf8'), /^username: admin\npassword: \S{20,}\n/);
+  // The database (password and token hashes, the signing key) and its folder are private whatever the umask.
+  assert.equal(statSync(join(dir, 'data')).mode & 0o777, 0o700);
+  assert.equal(statSync(join(dir, 'data', 'peerboot.db')).mode & 0o777, 0o600);
   const logLine = JSON.parse(stdout.split('\n')[0]!);
   assert.equal(logLine.msg, 'server listening');
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
@@ -149,6 +152,13 @@ test('database problems are one clear line', () => {
   assert.equal(sqlite.status, 1);
   assert.match(sqlite.stderr.trim(), /^peerboot server: cannot open SQLite database .*not-a-dir\/db/);
   assert.equal(sqlite.stderr.trim().split('\n').length, 1, sqlite.stderr);
+  // A data directory that already exists open to other users is refused, with the fix (review H5).
+  const loose = join(dir, 'loose-data');
+  mkdirSync(loose);
+  chmodSync(loose, 0o755);
+  const refused = cli(['server', '--data-dir', loose, '--listen', '127.0.0.1:0']);
+  assert.equal(refused.status, 1);
+  assert.equal(refused.stderr.trim(), `peerboot server: the server data directory ${loose} is open to other users (mode 0755) and holds secrets: chmod 700 ${loose} [PEERBOOT_ERR_LOOSE_PERMISSIONS]`);
   const bad = cli(['server', '--listen', 'nope']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--listen nope: expected HOST:PORT/);

@@ -3,9 +3,10 @@
  * from enrolling with the configured server and token (retrying while the server is unreachable;
  * a refusal is final and names the fix). A server URL changed since enrollment is followed.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ApiClient } from '../../contract/client.js';
 import type { PeerbootErrorCode } from '../../contract/error-codes.js';
+import { ensurePrivateDirectory } from '../../platform/private-files.js';
 import type { AgentInterface } from '../../contract/schemas.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
@@ -86,7 +87,7 @@ export async function ensureIdentity(deps: EnrollmentDeps, paths: AgentStatePath
  */
 export async function startIdentity(deps: EnrollmentDeps, dataDir: string, log: Logger) {
   const paths = agentStatePaths(dataDir);
-  mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(paths.dataDir, 'the agent data directory');
   const key = loadOrCreateAgentKey(paths.key);
   const { identity, certificate: enrolled } = await ensureIdentity(deps, paths, key.publicKey, log);
   if (enrolled) saveCertificate(paths.certificate, enrolled);

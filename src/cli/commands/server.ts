@@ -6,6 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatInitialAdmin } from '../../contract/credential-file.js';
+import { PeerbootError } from '../../contract/error-codes.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { parseFlags, parseIntegerFlag } from '../options.js';
@@ -75,6 +76,7 @@ export const serverCommand: Command = {
       server = await startServer(config, logger);
     } catch (err) {
       if (err instanceof DatabaseUnavailableError) throw new UsageError(err.message, 1);
+      if (err instanceof PeerbootError) throw new UsageError(`${err.message} [${err.code}]`, 1);
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${config.host}:${config.port}: address in use (pick another with --listen)`, 1);
       if (e.code === 'EACCES' || e.code === 'EPERM') throw new UsageError(`${e.message} (check --data-dir permissions, or ports below 1024 need root)`, 1);

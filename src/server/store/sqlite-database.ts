@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { DatabaseUnavailableError, type SqlDatabase, type SqlExecutor, type SqlParam } from './sql-database.js';
+import { ensurePrivateFile } from '../../platform/private-files.js';
 
 class AsyncLock {
   #tail: Promise<void> = Promise.resolve();
@@ -18,10 +19,13 @@ class AsyncLock {
   }
 }
 
-/** Opens (creating if needed) the database file; `:memory:` for tests. One clear error if it cannot. */
+/** Opens (creating if needed, 0600) the database file; `:memory:` for tests. One clear error if it cannot. */
 export function openSqliteDatabase(path: string): SqlDatabase {
   let db: Database.Database;
   try {
+    // The file holds password and token hashes and the signing key: 0600 before SQLite opens it
+    // (its -wal and -shm files take the database file's mode).
+    if (path !== ':memory:') ensurePrivateFile(path);
     db = new Database(path, { fileMustExist: false });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
