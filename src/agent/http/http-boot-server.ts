@@ -28,6 +28,12 @@ export interface HttpBootServerOptions {
   /** Where each answered request goes (default: one "http request" log line on `logger`). */
   events?: BootEventSink;
   counters?: Counters;
+  /**
+   * Bounds for unauthenticated clients (security review M3): open connections (default 256; more
+   * are closed at once), time to send the request headers (default 10 s) and an idle socket's life
+   * (default 120 s). A boot downloads a few files over one or two connections.
+   */
+  limits?: { maxConnections?: number; headersTimeoutMs?: number; idleTimeoutMs?: number };
 }
 
 export interface HttpBootServerHandle {
@@ -142,7 +148,12 @@ export async function startHttpBootServer(options: HttpBootServerOptions): Promi
     res.on('finish', () => finish(status, length, requestPath));
   };
 
-  const server: Server = createServer((req, res) => {
+  const headersTimeoutMs = options.limits?.headersTimeoutMs ?? 10_000;
+  const server: Server = createServer({
+    headersTimeout: headersTimeoutMs, requestTimeout: headersTimeoutMs * 3,
+    // How often Node looks for connections past those timeouts (its default, 30 s, would let them linger).
+    connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+  }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       log.error('http handler failed', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) res.writeHead(500).end();
@@ -150,6 +161,8 @@ export async function startHttpBootServer(options: HttpBootServerOptions): Promi
     });
   });
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = options.limits?.maxConnections ?? 256;
+  server.setTimeout(options.limits?.idleTimeoutMs ?? 120_000, (socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(describeListenError(err, options.address, options.port)));
