@@ -37,7 +37,7 @@ export const PackagePath = Type.String({ minLength: 1, maxLength: 255, pattern: 
 
 export const PageQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 })),
 }, strict);
 export const IdParams = Type.Object({ id: Id }, strict);
 export const Empty = Type.Object({});
@@ -136,7 +136,7 @@ export const AgentPatch = Type.Object({ labels: Type.Optional(Labels) }, strict)
 export const AgentQuery = Type.Object({
   siteId: Type.Optional(Id),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1000 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 })),
 }, strict);
 
 export const EnrollBody = Type.Object({
@@ -223,7 +223,7 @@ export const MachineQuery = Type.Object({
   mac: Type.Optional(Mac),
   smbiosUuid: Type.Optional(SmbiosUuid),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1000 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 })),
 }, strict);
 
 // ---- collections -----------------------------------------------------------------------------

@@ -151,6 +151,8 @@ export function appSuite(fx: DatabaseFixture): void {
       ['POST', '/api/v1/machines', { name: 'no identity' }, 'body.mac'],
       ['POST', '/api/v1/collections', { name: 'c', memberKind: 'agent', rules: [{ kind: 'subnet' }] }, 'body.rules[0].cidr'],
       ['GET', '/api/v1/events?limit=abc', undefined, 'query.limit'],
+      // An offset beyond any table was a 500 (it reached SQL as 1e+23; security review L2).
+      ['GET', '/api/v1/agents?offset=99999999999999999999999', undefined, 'query.offset'],
       ['PUT', '/api/v1/pxe-settings', { enabled: true, targetCollectionIds: [], unknownComputers: { enabled: true, profileId: null } }, 'body.unknownComputers.profileId'],
       ['PUT', '/api/v1/pxe-settings', { enabled: true, targetCollectionIds: ['missing'], unknownComputers: { enabled: false, profileId: null } }, 'body.targetCollectionIds[0]'],
       ['PUT', '/api/v1/pxe-settings', { enabled: true, targetCollectionIds: [], unknownComputers: { enabled: false, profileId: null }, toolkitProfileId: 'missing' }, 'body.toolkitProfileId'],
