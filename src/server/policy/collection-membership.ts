@@ -17,16 +17,35 @@ export interface MemberFacts {
   addresses: string[];
 }
 
-const globCache = new Map<string, RegExp>();
-/** Glob with * and ? → anchored, case-insensitive RegExp. */
-export function globToRegExp(pattern: string): RegExp {
-  let re = globCache.get(pattern);
-  if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    re = new RegExp(`^${body}$`, 'i');
-    globCache.set(pattern, re);
+/**
+ * Does `name` match the glob `pattern` (`*` any run, `?` one character, case-insensitive)? A
+ * two-pointer match that backtracks only to the last `*`: at most len(pattern) × len(name) steps
+ * and no memory, where a RegExp of `.*` runs backtracked for 185 ms on a 253-character hostname of
+ * an agent's choosing against `*-*-*-*-x` (security review L5), and its cache grew without bound.
+ */
+export function globMatches(pattern: string, name: string): boolean {
+  const p = pattern.toLowerCase();
+  const n = name.toLowerCase();
+  let pi = 0;
+  let ni = 0;
+  let star = -1;
+  let resume = 0;
+  while (ni < n.length) {
+    if (pi < p.length && (p[pi] === '?' || p[pi] === n[ni])) {
+      pi++;
+      ni++;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      resume = ni;
+    } else if (star >= 0) {
+      pi = star + 1;
+      ni = ++resume;
+    } else {
+      return false;
+    }
   }
-  return re;
+  while (pi < p.length && p[pi] === '*') pi++;
+  return pi === p.length;
 }
 
 /** Does one rule match? */
@@ -35,7 +54,7 @@ export function ruleMatches(rule: CollectionRule, m: MemberFacts): boolean {
     case 'subnet':
       return rule.cidr !== undefined && m.addresses.some((a) => prefixContains(rule.cidr!, a.split('/')[0]!));
     case 'namePattern':
-      return rule.pattern !== undefined && m.name !== null && globToRegExp(rule.pattern).test(m.name);
+      return rule.pattern !== undefined && m.name !== null && globMatches(rule.pattern, m.name);
     case 'label':
       return rule.key !== undefined && Object.hasOwn(m.labels, rule.key) && (rule.value === undefined || m.labels[rule.key] === rule.value);
   }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { policyWan } from '../../contract/policy.js';
 import { policyEtag } from '../../platform/crypto/signed-documents.js';
 import type { BootProfile, Deployment, Machine } from '../../contract/schemas.js';
-import { globToRegExp, ruleMatches } from './collection-membership.js';
+import { globMatches, ruleMatches } from './collection-membership.js';
 import { buildSitePolicy, decideAgentRole } from './policy-builder.js';
 import { resolveMachineDeployment, type IndexedCollection, type PolicySnapshot } from './policy-snapshot.js';
 
@@ -88,8 +88,13 @@ test('site policy carries the site\'s WAN settings; no site means the default', 
 });
 
 test('rules and prefixes', () => {
-  assert.ok(globToRegExp('pc-??.corp*').test('PC-12.corp.example'));
-  assert.ok(!globToRegExp('pc-?').test('pc-12'));
+  assert.ok(globMatches('pc-??.corp*', 'PC-12.corp.example'));
+  assert.ok(!globMatches('pc-?', 'pc-12'));
+  // Regex metacharacters are plain characters; a star matches any run, including none.
+  assert.ok(globMatches('a.b+(c)', 'A.B+(C)'));
+  assert.ok(!globMatches('a.b', 'axb'));
+  assert.ok(globMatches('*', '') && globMatches('lab-*', 'lab-') && !globMatches('lab-?*', 'lab-'));
+  assert.ok(globMatches('*-*-*-*-x', 'a-b-c-d-x') && !globMatches('*-*-*-*-x', `${'-'.repeat(252)}y`));
   const facts = { id: 'a', name: 'x', labels: { ring: 'pilot', empty: '' }, addresses: ['192.168.5.9/24'] };
   assert.ok(ruleMatches({ kind: 'subnet', cidr: '192.168.0.0/16' }, facts));
   assert.ok(ruleMatches({ kind: 'label', key: 'empty' }, facts));
