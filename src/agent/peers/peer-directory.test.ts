@@ -10,6 +10,7 @@ import { rawPublicKey, toPublicKey } from '../../platform/crypto/ed25519-keys.js
 import { issueAgentCertificate } from './peer-crypto.js';
 import { FakeClock } from '../../testkit/fake-clock.js';
 import { PeerDirectory } from './peer-directory.js';
+import { Counters } from '../../platform/counters.js';
 
 async function announcementsOf(agentId: string, siteId: string, serverKey: ReturnType<typeof generateKeyPairSync>['privateKey'], count: number): Promise<Uint8Array[]> {
   const agent = generateKeyPairSync('ed25519');
@@ -54,4 +55,22 @@ test('authentic announcements map agent → address; forged, foreign and replaye
   const [otherSite] = await announcementsOf('agent-d', 'site-2', server.privateKey, 1);
   dir.observe(otherSite!, { address: '10.77.0.15' });
   assert.equal(dir.addressOf('agent-d'), null, 'another site');
+});
+
+// Cheap checks first (security review M3): a datagram from outside this LAN, or announcing
+// another subnet, costs no certificate or signature verification.
+test('with its LAN set, the directory refuses announcements from or about another subnet before any crypto', async () => {
+  const server = generateKeyPairSync('ed25519');
+  const [genuine] = await announcementsOf('agent-b', 'site-1', server.privateKey, 1);
+  const counters = new Counters();
+  const make = (subnet: string) => new PeerDirectory({ serverKeys: [toPublicKey(server.publicKey)], siteId: 'site-1', selfAgentId: 'agent-a', subnet, clock: new FakeClock(), wallClock: Date.now, counters });
+  const dir = make('10.77.0.0/24');
+  dir.observe(genuine!, { address: '10.99.0.12' });
+  assert.equal(dir.addressOf('agent-b'), null, 'a genuine announcement from another subnet is not taken');
+  assert.equal(counters.get('peers_refused_total'), 1);
+  const elsewhere = make('10.88.0.0/24');
+  elsewhere.observe(genuine!, { address: '10.88.0.12' });
+  assert.equal(elsewhere.addressOf('agent-b'), null, 'an announcement of another subnet is not taken either');
+  dir.observe(genuine!, { address: '10.77.0.12' });
+  assert.equal(dir.addressOf('agent-b'), '10.77.0.12');
 });

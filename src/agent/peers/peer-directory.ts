@@ -14,6 +14,7 @@ import type { Clock } from '../../platform/clock.js';
 import { Counters } from '../../platform/counters.js';
 import { decodeAnnouncement } from '../../protocol/peer/announcement.js';
 import { verifyAgentCertificate } from './peer-crypto.js';
+import { prefixContains } from '../../protocol/ipv4.js';
 
 export interface PeerRecord {
   agentId: string;
@@ -35,6 +36,12 @@ export interface PeerDirectoryOptions {
   counters?: Counters;
   /** Bound on remembered agents. */
   maxPeers?: number;
+  /**
+   * This agent's LAN ("a.b.c.d/len"). When set, a datagram from outside it, or announcing another
+   * subnet, is refused before any certificate or signature work (cheap checks first: security
+   * review M3, the signature-verification flood).
+   */
+  subnet?: string;
 }
 
 export class PeerDirectory {
@@ -53,6 +60,11 @@ export class PeerDirectory {
     if (!decoded.ok) return;
     const { announcement: a, certificate, signedBytes, signature } = decoded.packet;
     if (a.agentId === this.#o.selfAgentId || a.siteId !== this.#o.siteId) return;
+    const lan = this.#o.subnet;
+    if (lan !== undefined && (a.subnet !== lan || !prefixContains(lan, from.address))) {
+      this.#o.counters.increment('peers_refused_total');
+      return;
+    }
     const certKey = Buffer.from(certificate).toString('base64');
     let cert = this.#certs.get(certKey);
     if (cert === undefined) {

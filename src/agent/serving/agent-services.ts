@@ -65,7 +65,7 @@ export function agentServices(c: AgentServiceContext): ServiceDefinition<never, 
     configKey: (certificate) => certificate,
     async start(certificate) {
       const facts = certificateFacts(certificate)!;
-      const directory = new PeerDirectory({ serverKeys: [c.serverKey], siteId: facts.siteId, selfAgentId: c.identity.agentId, clock: c.clock, wallClock: c.wallClock, counters: c.counters });
+      const directory = new PeerDirectory({ serverKeys: [c.serverKey], siteId: facts.siteId, selfAgentId: c.identity.agentId, subnet: network.subnet, clock: c.clock, wallClock: c.wallClock, counters: c.counters });
       const tap = (bytes: Uint8Array, from: { address: string; port: number }) => directory.observe(bytes, from);
       const transport = c.electionTransport
         ? await c.electionTransport(tap)
