@@ -101,6 +101,9 @@ export function appSuite(fx: DatabaseFixture): void {
     const limited = await t.call('POST', '/api/v1/auth/login', { username: 'admin', password: t.adminPassword }, null);
     assert.equal(limited.status, 429);
     assert.equal(limited.json.code, 'SERVER_ERR_RATE_LIMITED');
+    assert.match(limited.json.message, /^too many failed logins from 127\.0\.0\.1; retry in 1 s$/);
+    // Counted per source, not per account: the guesser cannot lock the admin out (security review M1).
+    assert.equal((await t.call('POST', '/api/v1/auth/login', { username: 'admin', password: t.adminPassword }, null, '10.20.30.40')).status, 200);
     t.clock.nowMs += 1500;
     assert.equal((await t.call('POST', '/api/v1/auth/login', { username: 'admin', password: t.adminPassword }, null)).status, 200);
     assert.equal((await t.call('POST', '/api/v1/auth/login', { username: 'admin', password: 'wrong-again' }, null)).status, 401, 'count restarted');

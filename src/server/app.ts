@@ -15,7 +15,7 @@ import { streamBootEvents } from './boot-event-stream.js';
 import { registerConsole } from './console-static.js';
 import { renderMetrics } from './metrics.js';
 import * as admin from './services/admin-service.js';
-import { authenticateAdmin, authenticateAgent, bearerOf, type AdminAuth, type AgentAuth, type AuthRefusal } from './services/auth.js';
+import { authenticateAdmin, authenticateAgent, bearerOf, PasswordHashBusyError, type AdminAuth, type AgentAuth, type AuthRefusal } from './services/auth.js';
 import * as boot from './services/boot-service.js';
 import * as inventory from './services/inventory-service.js';
 import type { ServiceContext } from './services/service-context.js';
@@ -27,6 +27,13 @@ export interface AppOptions {
   streamPingMs?: number;
   /** Serve HTTPS with this PEM certificate and key. */
   https?: { cert: Buffer; key: Buffer };
+  /**
+   * A connection silent this long is closed (default 120 s, well above the streams' 25 s pings), and
+   * a request must arrive whole within requestTimeoutMs (default 60 s): a client that sends half a
+   * request and waits holds nothing for long (security review M1).
+   */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 type Caller = { kind: 'admin'; auth: Extract<AdminAuth, { ok: true }> } | { kind: 'agent'; auth: Extract<AgentAuth, { ok: true }> } | { kind: 'none' };
@@ -96,6 +103,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     bodyLimit: 4 * 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: true,
+    connectionTimeout: options.connectionTimeoutMs ?? 120_000,
+    requestTimeout: options.requestTimeoutMs ?? 60_000,
   }) as unknown as FastifyInstance;
   const log = ctx.logger.child({ component: 'http' });
   app.decorateRequest('peerbootCaller', null);
@@ -153,6 +162,10 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     if (err instanceof ServerError) return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.field));
+    if (err instanceof PasswordHashBusyError) {
+      ctx.counters.increment('auth_refused_total', { reason: 'hashQueueFull' });
+      return reply.code(429).header('retry-after', '1').send(errorBody('SERVER_ERR_RATE_LIMITED', 'too many logins in progress; retry in a second'));
+    }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(errorBody('SERVER_ERR_PAYLOAD_TOO_LARGE', 'request body too large', 'body'));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send(errorBody('SERVER_ERR_UNSUPPORTED_MEDIA', `content type ${req.headers['content-type'] ?? '(none)'} not accepted here`, 'body'));
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (err.statusCode === 400 && err.name === 'SyntaxError')) {
@@ -210,7 +223,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   });
 
   // -- auth
-  register('login', async ({ body }) => admin.login(ctx, body as never));
+  register('login', async ({ body, req }) => admin.login(ctx, body as never, req.ip));
   register('logout', async ({ caller }) => { await admin.logout(ctx, adminOf(caller).credentialId); return ok; });
   register('me', async ({ caller }) => admin.me(ctx, adminOf(caller).userId));
   register('changePassword', async ({ caller, body }) => { await admin.changePassword(ctx, adminOf(caller).userId, body as never); return ok; });

@@ -21,7 +21,7 @@ import { openStore, type Store } from './store/store.js';
 import { forEachDatabase } from '../testkit/test-databases.js';
 import type pg from 'pg';
 
-interface Node { url: string; client: ApiClient; close(): Promise<void> }
+interface Node { url: string; client: ApiClient; streams(): number; close(): Promise<void> }
 
 async function startNode(store: Store, options: { postgresUrl?: string } = {}): Promise<Node & { adminPassword: string | null }> {
   const bus = options.postgresUrl ? await postgresChangeBus(options.postgresUrl, (store.db as unknown as { pool: pg.Pool }).pool, silentLogger) : undefined;
@@ -32,7 +32,7 @@ async function startNode(store: Store, options: { postgresUrl?: string } = {}): 
   const addr = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${addr.port}`;
   return {
-    url, client: new ApiClient({ baseUrl: url }), adminPassword: creds?.password ?? null,
+    url, client: new ApiClient({ baseUrl: url }), adminPassword: creds?.password ?? null, streams: () => ctx.hub.streamCount,
     async close() { ctx.hub.stop(); await app.close(); await ctx.bus.close(); await store.close(); },
   };
 }
@@ -118,6 +118,18 @@ forEachDatabase((fx) => {
 
       const bad = await fetch(`${node.url}/api/v1/agent/policy/stream`, { headers: { authorization: 'Bearer pba.x.' + 'a'.repeat(43) } });
       assert.equal(bad.status, 401);
+
+      // One credential holds at most two streams: a third closes the oldest (security review M1).
+      const many = [];
+      for (let i = 0; i < 2; i++) {
+        many.push(follow(node.url, a.agentToken, a.policyPublicKey));
+        await many[i]!.waitFor(1); // one after the other, so the first is the oldest
+      }
+      const third3 = follow(node.url, a.agentToken, a.policyPublicKey);
+      await third3.waitFor(1);
+      await Promise.race([many[0]!.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('the oldest stream stayed open past the per-agent limit')), 3000))]);
+      assert.equal(node.streams(), 2);
+      for (const s of [many[1]!, third3]) await s.close();
 
       // Deleting the agent ends its open stream (its credential is revoked).
       const s3 = follow(node.url, a.agentToken, a.policyPublicKey);

@@ -25,7 +25,7 @@ export interface TestApp {
   clock: { nowMs: number };
   /** inject with the admin token; `token: null` sends none. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are probed field by field
-  call(method: InjectOptions['method'], url: string, body?: unknown, token?: string | null): Promise<{ status: number; json: any; headers: Record<string, unknown>; body: string }>;
+  call(method: InjectOptions['method'], url: string, body?: unknown, token?: string | null, from?: string): Promise<{ status: number; json: any; headers: Record<string, unknown>; body: string }>;
   close(): Promise<void>;
 }
 
@@ -35,12 +35,12 @@ export async function startTestApp(store: Store, options: { bus?: ChangeBus } = 
   const ctx = await createServiceContext(store, { logger, nowMs: () => clock.nowMs, chunks: memoryChunkStore(), debounceMs: 1, counters: new Counters(), bus: options.bus });
   const creds = (await bootstrapInitialAdmin(ctx))!;
   const app = await buildApp(ctx, { version: 'test' });
-  const call: TestApp['call'] = async (method, url, body, token) => {
+  const call: TestApp['call'] = async (method, url, body, token, from) => {
     const t = token === undefined ? adminToken : token;
     const headers: Record<string, string> = {};
     if (t) headers.authorization = `Bearer ${t}`;
     if (Buffer.isBuffer(body)) headers['content-type'] = 'application/octet-stream';
-    const res = await app.inject({ method, url, headers, ...(body !== undefined ? { payload: body as object } : {}) });
+    const res = await app.inject({ method, url, headers, ...(body !== undefined ? { payload: body as object } : {}), ...(from ? { remoteAddress: from } : {}) });
     let json: unknown = null;
     try { json = res.body ? JSON.parse(res.body) : null; } catch { json = null; }
     return { status: res.statusCode, json, headers: res.headers as Record<string, unknown>, body: res.body };

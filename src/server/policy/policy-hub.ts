@@ -47,6 +47,9 @@ export function policyFrame(p: CachedPolicy): string {
   return `id: ${p.etag}\nevent: policy\ndata: ${p.json}\n\n`;
 }
 
+/** Open policy streams one agent may hold; a newer one closes the oldest. */
+export const MAX_STREAMS_PER_AGENT = 2;
+
 export class PolicyHub {
   readonly #d: PolicyHubDeps;
   #snap: PolicySnapshot | null = null;
@@ -154,6 +157,13 @@ export class PolicyHub {
     const sub: Subscriber = { sink, lastEtag: lastEventId };
     const set = this.#subs.get(agentId) ?? new Set<Subscriber>();
     this.#subs.set(agentId, set);
+    // An agent needs one stream (two while it reconnects): a newer one closes the oldest, so one
+    // agent credential cannot hold unlimited connections (security review M1).
+    for (const old of set) {
+      if (set.size < MAX_STREAMS_PER_AGENT) break;
+      set.delete(old);
+      old.sink.close();
+    }
     set.add(sub);
     this.#push(agentId, sub);
     return () => {

@@ -33,25 +33,26 @@ export async function bootstrapInitialAdmin(ctx: ServiceContext): Promise<{ user
 
 const throttles = new WeakMap<ServiceContext, LoginThrottle>();
 
-export async function login(ctx: ServiceContext, body: Static<typeof S.LoginBody>): Promise<Static<typeof S.LoginResult>> {
+/** `source`: the client's address; failures are counted per source (login-throttle.ts). */
+export async function login(ctx: ServiceContext, body: Static<typeof S.LoginBody>, source = 'unknown'): Promise<Static<typeof S.LoginResult>> {
   let throttle = throttles.get(ctx);
   if (!throttle) { throttle = new LoginThrottle(); throttles.set(ctx, throttle); }
-  const waitMs = throttle.waitMs(body.username, ctx.nowMs());
+  const waitMs = throttle.waitMs(source, ctx.nowMs());
   if (waitMs > 0) {
     ctx.counters.increment('auth_refused_total', { reason: 'throttled' });
-    ctx.logger.warn('login refused', { reason: 'throttled', username: body.username, waitMs });
-    throw new ServerError('SERVER_ERR_RATE_LIMITED', `too many failed logins for ${body.username}; retry in ${Math.ceil(waitMs / 1000)} s`);
+    ctx.logger.warn('login refused', { reason: 'throttled', username: body.username, source, waitMs });
+    throw new ServerError('SERVER_ERR_RATE_LIMITED', `too many failed logins from ${source}; retry in ${Math.ceil(waitMs / 1000)} s`);
   }
   const user = await ctx.store.read.getUserByName(body.username);
   // Hash even for unknown users, so timing does not reveal which usernames exist.
   const ok = user ? await verifyPassword(body.password, user.passwordHash) : (await hashPassword(body.password), false);
   if (!user || !ok) {
-    throttle.failed(body.username, ctx.nowMs());
+    throttle.failed(source, ctx.nowMs());
     ctx.counters.increment('auth_refused_total', { reason: 'badPassword' });
-    ctx.logger.warn('login refused', { reason: 'badPassword', username: body.username });
+    ctx.logger.warn('login refused', { reason: 'badPassword', username: body.username, source });
     throw new ServerError('SERVER_ERR_BAD_CREDENTIALS', 'wrong username or password');
   }
-  throttle.succeeded(body.username);
+  throttle.succeeded(source);
   const t = issueToken('pbs');
   const nowMs = ctx.nowMs();
   const expiresAtMs = nowMs + sessionLifetimeMs;

@@ -13,10 +13,48 @@ const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: n
 /** scrypt parameters (RFC 7914): N=2^15, r=8, p=1 — about 32 MiB and ~50 ms per hash on this class of machine. */
 const scryptParams = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
+/**
+ * At most `running` password hashes at a time, and at most `queued` waiting: each scrypt takes a
+ * libuv worker for ~60 ms, the same small pool that reads files and chunks, so anonymous logins
+ * must not be able to queue without end (security review M1). Beyond the queue, a hash is refused
+ * at once with PasswordHashBusyError (the API answers 429).
+ */
+export class PasswordHashGate {
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+  constructor(readonly running = 2, readonly queued = 32) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.running) {
+      if (this.#waiting.length >= this.queued) throw new PasswordHashBusyError();
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(); // the slot passes straight to the next in line
+      else this.#running--;
+    }
+  }
+}
+
+export class PasswordHashBusyError extends Error {
+  constructor() {
+    super('too many password checks in progress');
+    this.name = 'PasswordHashBusyError';
+  }
+}
+
+/** The process's one gate: every scrypt (login, new user, password change) goes through it. */
+export const passwordHashGate = new PasswordHashGate();
+
 /** `scrypt$N$r$p$salt$hash` (base64url). */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32, scryptParams);
+  const hash = await passwordHashGate.run(() => scrypt(password, salt, 32, scryptParams));
   return ['scrypt', scryptParams.N, scryptParams.r, scryptParams.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
@@ -24,7 +62,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [alg, n, r, p, salt, hash] = stored.split('$');
   if (alg !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 });
+  const actual = await passwordHashGate.run(() => scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 }));
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 

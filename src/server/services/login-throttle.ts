@@ -1,8 +1,10 @@
 /**
- * Slows password guessing: after 5 consecutive failures for a username, each further attempt must
- * wait 2^(failures-5) seconds (capped at 5 minutes) or is answered 429 with Retry-After. A success
- * resets the count. Per process and in memory: a restart forgives, which is the point of a cap.
- * Pure apart from the injected clock value, so tests drive it with numbers.
+ * Slows password guessing per source address: after 5 consecutive failures from one address, each
+ * further attempt from it must wait 2^(failures-5) seconds (capped at 5 minutes) or is answered
+ * 429. Keyed by where the attempts come from, not by the account: an attacker elsewhere cannot
+ * lock the admin out (security review M1), and spraying many usernames from one address is slowed
+ * the same way. A success resets that address's count. Per process and in memory: a restart
+ * forgives, which is the point of a cap. Pure apart from the injected clock value.
  */
 
 export const freeFailures = 5;
@@ -12,7 +14,7 @@ interface Entry { failures: number; lastFailureMs: number }
 
 export class LoginThrottle {
   readonly #entries = new Map<string, Entry>();
-  /** Bound on tracked usernames, so guessing many names cannot grow memory without end. */
+  /** Bound on tracked addresses, so many sources cannot grow memory without end. */
   readonly #maxEntries: number;
 
   constructor(maxEntries = 10_000) {
@@ -20,15 +22,15 @@ export class LoginThrottle {
   }
 
   /** 0 when an attempt may proceed now; otherwise milliseconds to wait. */
-  waitMs(username: string, nowMs: number): number {
-    const e = this.#entries.get(username.toLowerCase());
+  waitMs(source: string, nowMs: number): number {
+    const e = this.#entries.get(source);
     if (!e || e.failures < freeFailures) return 0;
     const delay = Math.min(maxDelayMs, 1000 * 2 ** (e.failures - freeFailures));
     return Math.max(0, e.lastFailureMs + delay - nowMs);
   }
 
-  failed(username: string, nowMs: number): void {
-    const key = username.toLowerCase();
+  failed(source: string, nowMs: number): void {
+    const key = source;
     const e = this.#entries.get(key) ?? { failures: 0, lastFailureMs: nowMs };
     e.failures++;
     e.lastFailureMs = nowMs;
@@ -37,7 +39,7 @@ export class LoginThrottle {
     if (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
   }
 
-  succeeded(username: string): void {
-    this.#entries.delete(username.toLowerCase());
+  succeeded(source: string): void {
+    this.#entries.delete(source);
   }
 }
