@@ -72,6 +72,11 @@ export function appSuite(fx: DatabaseFixture): void {
     const bad = await t.call('GET', '/api/v1/auth/me', undefined, forged);
     assert.equal(bad.status, 401);
     assert.ok(t.logger.lines.some((l) => l.msg === 'request refused' && l.reason === 'badSecret'));
+    // A wrong secret and an unknown id answer alike (security review L2: the reason told which ids exist).
+    const unknownId = await t.call('GET', '/api/v1/auth/me', undefined, `${kind}.nosuchid.${'A'.repeat(43)}`);
+    assert.equal(unknownId.status, 401);
+    assert.equal(unknownId.json.message, bad.json.message);
+    assert.doesNotMatch(bad.json.message, /badSecret|unknownToken/);
     t.clock.nowMs += 13 * 3600 * 1000; // sessions last 12 h
     const res = await t.call('GET', '/api/v1/auth/me');
     assert.equal(res.status, 401);
@@ -125,7 +130,14 @@ export function appSuite(fx: DatabaseFixture): void {
     assert.equal((await t.call('POST', '/api/v1/agent/enroll', body(once.json.token), null)).status, 201);
     const again = await t.call('POST', '/api/v1/agent/enroll', body(once.json.token), null);
     assert.equal(again.status, 401);
-    assert.match(again.json.message, /usedUp/);
+    assert.match(again.json.message, /usedUp/, 'the holder of the real secret learns why');
+    // An unknown id and a wrong secret answer alike, so token ids cannot be probed (security review L2).
+    const [, id] = once.json.token.split('.');
+    const unknown = await t.call('POST', '/api/v1/agent/enroll', body('pbe.nope.' + 'a'.repeat(43)), null);
+    const wrongSecret = await t.call('POST', '/api/v1/agent/enroll', body(`pbe.${id}.${'b'.repeat(43)}`), null);
+    assert.equal(unknown.json.message, wrongSecret.json.message);
+    assert.match(unknown.json.message, /^enrollment token refused \(not a valid enrollment token\)/);
+    assert.ok(t.logger.lines.some((l) => l.msg === 'enrollment refused' && l.reason === 'badSecret'), 'the log keeps the reason');
     const later = await t.call('POST', '/api/v1/enrollment-tokens', { name: 'later', expiresInHours: 1 });
     t.clock.nowMs += 2 * 3600 * 1000;
     const expired = await t.call('POST', '/api/v1/agent/enroll', body(later.json.token), null);

@@ -117,7 +117,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     if (reason === 'expired') return new ServerError('SERVER_ERR_TOKEN_EXPIRED', 'token expired; log in again or create a new API token');
     if (reason === 'wrongKind') return new ServerError('SERVER_ERR_FORBIDDEN', `this token cannot call ${who} routes`);
     if (reason === 'missingToken') return new ServerError('SERVER_ERR_UNAUTHENTICATED', 'authentication required: send Authorization: Bearer <token>');
-    return new ServerError('SERVER_ERR_UNAUTHENTICATED', `token refused (${reason})`);
+    // An unknown token id and a wrong secret read the same: the answer does not tell which ids exist (security review L2).
+    return new ServerError('SERVER_ERR_UNAUTHENTICATED', 'token refused: not a valid token (log in again, or create a new API token)');
   };
 
   const handled = new Set<string>();

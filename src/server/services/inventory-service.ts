@@ -72,7 +72,10 @@ export async function enrollAgent(ctx: ServiceContext, body: S.EnrollBody, remot
   const refuse = (reason: string) => {
     ctx.counters.increment('auth_refused_total', { reason });
     ctx.logger.warn('enrollment refused', { reason, hostname: body.hostname, remote });
-    return new ServerError(reason === 'expired' ? 'SERVER_ERR_TOKEN_EXPIRED' : 'SERVER_ERR_UNAUTHENTICATED', `enrollment token refused (${reason})`, 'body.token');
+    // Only a caller holding the real secret learns why (expired, used up): an unknown id and a wrong
+    // secret read the same, so the answer does not tell which token ids exist (security review L2).
+    const told = reason === 'unknownToken' || reason === 'badSecret' || reason === 'malformedToken' ? 'not a valid enrollment token' : reason;
+    return new ServerError(reason === 'expired' ? 'SERVER_ERR_TOKEN_EXPIRED' : 'SERVER_ERR_UNAUTHENTICATED', `enrollment token refused (${told})`, 'body.token');
   };
   if (!t || t.kind !== 'pbe') throw refuse('malformedToken');
   const rec = await ctx.store.read.getEnrollmentToken(t.id);
