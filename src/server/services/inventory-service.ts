@@ -129,8 +129,8 @@ export async function reportAgentStatus(ctx: ServiceContext, agentId: string, re
 /** Boot event kinds that raise an alert (logged at warn, counted in alerts_raised_total). */
 export const alertEventKinds: ReadonlySet<string> = new Set(['rogueResponder', 'duplicateResponder']);
 
-/** How far an event's time may be from the server's clock. */
-const EVENT_CLOCK_WINDOW_MS = 24 * 3600_000;
+/** How far ahead of the server's clock an event's time may be. */
+const EVENT_CLOCK_AHEAD_MS = 24 * 3600_000;
 
 export async function ingestEvents(ctx: ServiceContext, agentId: string, batch: Static<typeof S.BootEventBatch>): Promise<number> {
   const agent = await ctx.store.read.getAgent(agentId);
@@ -140,14 +140,16 @@ export async function ingestEvents(ctx: ServiceContext, agentId: string, batch: 
     if (!Number.isFinite(atMs)) throw fieldError(`body.events[${i}].at`, 'must be an ISO 8601 time');
     return { ...e, atMs };
   });
-  // Only events dated within a day of the server's clock: a row dated 2999 would never reach the
-  // retention sweep and would top every timeline (security review M4). The rest of the batch is
-  // kept, so an agent's queue never sticks on one bad clock reading.
+  // No event dated more than a day ahead of the server's clock: a row dated 2999 would never reach
+  // the retention sweep and would top every timeline (security review M4). Past dates are kept (an
+  // agent sends what it queued through an outage, and a slow clock must not hide an event); the
+  // sweep removes them once past retention. The rest of the batch is kept, so an agent's queue
+  // never sticks on one bad clock reading.
   const nowMs = ctx.nowMs();
-  const events = parsed.filter((e) => Math.abs(e.atMs - nowMs) <= EVENT_CLOCK_WINDOW_MS);
+  const events = parsed.filter((e) => e.atMs - nowMs <= EVENT_CLOCK_AHEAD_MS);
   if (events.length < parsed.length) {
     ctx.counters.increment('boot_events_dropped_total', { reason: 'timestamp' }, parsed.length - events.length);
-    ctx.logger.warn('boot events dated more than a day from the server clock dropped', { agentId, dropped: parsed.length - events.length });
+    ctx.logger.warn('boot events dated more than a day ahead of the server clock dropped', { agentId, dropped: parsed.length - events.length });
   }
   const n = await ctx.store.write(async (repo) => {
     const count = await repo.insertEvents(agentId, agent.siteId, events);
