@@ -3,7 +3,7 @@
 // which flag decides when the folder is ambiguous. Method: the pure finder on path lists.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findLinuxBootFiles } from './linux-boot-files.js';
+import { findInitrdFor, findKernel, findLinuxBootFiles } from './linux-boot-files.js';
 
 test('distribution layouts', () => {
   assert.deepEqual(findLinuxBootFiles(['vmlinuz', 'initrd.gz']), { ok: true, kernel: 'vmlinuz', initrd: 'initrd.gz' });
@@ -25,4 +25,14 @@ test('ambiguous or incomplete folders name the flag that decides', () => {
   assert.ok(!two.ok && /several kernels found \(vmlinuz-6\.1, vmlinuz-6\.5\); name one with --kernel/.test(two.reason));
   const twoInitrds = findLinuxBootFiles(['vmlinuz', 'initrd.gz', 'initrd.img']);
   assert.ok(!twoInitrds.ok && /several initrds .* --initrd/.test(twoInitrds.reason));
+});
+
+// A kernel the admin names (--kernel) takes its initrd from the folder even when other kernels sit
+// beside it; an initrd the admin names needs no initrd* file in the folder.
+test('one named file, the other found for it', () => {
+  const paths = ['vmlinuz-6.1.0-17-amd64', 'vmlinuz-6.1.0-18-amd64', 'initrd.img-6.1.0-17-amd64', 'initrd.img-6.1.0-18-amd64'];
+  assert.deepEqual(findInitrdFor('vmlinuz-6.1.0-17-amd64', paths), { ok: true, path: 'initrd.img-6.1.0-17-amd64' });
+  assert.deepEqual(findKernel(['bzImage', 'rootfs.cpio.gz']), { ok: true, path: 'bzImage' });
+  const none = findInitrdFor('bzImage', ['bzImage', 'rootfs.cpio.gz']);
+  assert.ok(!none.ok && /no initrd .* --initrd PATH/.test(none.reason));
 });

@@ -37,18 +37,22 @@ function shallowest(paths: string[]): string[] {
   return paths.filter((p) => depth(p) === min).sort();
 }
 
-/** Picks one kernel and the initrd that belongs to it, or says why not and which flag decides. */
-export function findLinuxBootFiles(paths: readonly string[]): LinuxBootFiles {
+export type Found = { ok: true; path: string } | { ok: false; reason: string };
+
+/** The one kernel of the folder (the shallowest by distribution names), or why not. */
+export function findKernel(paths: readonly string[]): Found {
   const kernels = paths.filter((p) => isKernelName(base(p)));
-  const initrds = paths.filter((p) => isInitrdName(base(p)));
   if (kernels.length === 0) {
     return { ok: false, reason: 'no kernel found (looked for vmlinuz*, linux, bzImage); name it with --kernel PATH' };
   }
-  const topKernels = shallowest(kernels);
-  if (topKernels.length > 1) {
-    return { ok: false, reason: `several kernels found (${topKernels.join(', ')}); name one with --kernel PATH` };
-  }
-  const kernel = topKernels[0]!;
+  const top = shallowest(kernels);
+  if (top.length > 1) return { ok: false, reason: `several kernels found (${top.join(', ')}); name one with --kernel PATH` };
+  return { ok: true, path: top[0]! };
+}
+
+/** The initrd that belongs to `kernel` (the one carrying its version or flavour, else the only one), or why not. */
+export function findInitrdFor(kernel: string, paths: readonly string[]): Found {
+  const initrds = paths.filter((p) => isInitrdName(base(p)));
   if (initrds.length === 0) {
     return { ok: false, reason: `kernel ${kernel} found, but no initrd (looked for initrd*, initramfs*); name it with --initrd PATH` };
   }
@@ -59,5 +63,13 @@ export function findLinuxBootFiles(paths: readonly string[]): LinuxBootFiles {
   if (pool.length > 1) {
     return { ok: false, reason: `several initrds found for ${kernel} (${pool.join(', ')}); name one with --initrd PATH` };
   }
-  return { ok: true, kernel, initrd: pool[0]! };
+  return { ok: true, path: pool[0]! };
+}
+
+/** Picks one kernel and the initrd that belongs to it, or says why not and which flag decides. */
+export function findLinuxBootFiles(paths: readonly string[]): LinuxBootFiles {
+  const kernel = findKernel(paths);
+  if (!kernel.ok) return kernel;
+  const initrd = findInitrdFor(kernel.path, paths);
+  return initrd.ok ? { ok: true, kernel: kernel.path, initrd: initrd.path } : initrd;
 }

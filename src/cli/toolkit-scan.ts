@@ -19,7 +19,8 @@ export interface ToolkitFile {
   chunks: string[];
 }
 
-export type ToolkitScan = { ok: true; found: Array<{ packagePath: string; sourcePath: string }> } | { ok: false; missing: string[] };
+/** What was found where, and every required path that was not (empty when all were found). */
+export interface ToolkitScan { found: Array<{ packagePath: string; sourcePath: string }>; missing: string[] }
 
 async function walk(root: string, limit = 200_000): Promise<string[]> {
   const out: string[] = [];
@@ -62,7 +63,7 @@ export async function locateToolkitFiles(dir: string, required: string[], listin
     try { if (!(await stat(hit.abs)).isFile()) { missing.push(want); continue; } } catch { missing.push(want); continue; }
     found.push({ packagePath: want, sourcePath: hit.abs });
   }
-  return missing.length ? { ok: false, missing } : { ok: true, found };
+  return { found, missing };
 }
 
 /** Hashes a file in 1 MiB chunks (reports progress in bytes). */

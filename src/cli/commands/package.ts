@@ -14,7 +14,7 @@ import type { Command } from '../command.js';
 import { parseFlags } from '../options.js';
 import { UsageError } from '../command.js';
 import { connect, explainFailures, progressBar } from '../server-connection.js';
-import { findLinuxBootFiles } from '../linux-boot-files.js';
+import { findInitrdFor, findKernel, type Found } from '../linux-boot-files.js';
 import { chunkFile, listToolkit, locateToolkitFiles, readChunk, type ToolkitEntry, type ToolkitFile } from '../toolkit-scan.js';
 
 /** Where Debian's `ipxe` package installs the iPXE boot programs a linux or ipxe profile offers. */
@@ -63,18 +63,15 @@ function linuxFields(flags: Flags, kind: ProfileKind, existing: BootProfile | nu
   if (flags.kernel !== undefined) fields.kernel = flags.kernel;
   if (flags.initrd !== undefined) fields.initrd = flags.initrd.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
   if (flags.cmdline !== undefined) fields.cmdline = flags.cmdline;
-  if (!existing && (fields.kernel === undefined || fields.initrd === undefined)) {
-    const found = findLinuxBootFiles(listing.map((f) => f.rel));
-    if (!found.ok && fields.kernel === undefined) throw new UsageError(`toolkit folder ${flags.from}: ${found.reason}`);
-    if (found.ok) {
-      fields.kernel ??= found.kernel;
-      fields.initrd ??= [found.initrd];
-    } else {
-      // The kernel is named; look for its initrd beside it by the distribution names.
-      const initrd = findLinuxBootFiles([fields.kernel!, ...listing.map((f) => f.rel).filter((p) => p !== fields.kernel)]);
-      if (!initrd.ok) throw new UsageError(`toolkit folder ${flags.from}: ${initrd.reason}`);
-      fields.initrd = [initrd.initrd];
-    }
+  if (!existing) {
+    // What the admin did not name is found by the names distributions use (linux-boot-files.ts).
+    const paths = listing.map((f) => f.rel);
+    const found = (f: Found) => {
+      if (!f.ok) throw new UsageError(`toolkit folder ${flags.from}: ${f.reason}`);
+      return f.path;
+    };
+    fields.kernel ??= found(findKernel(paths));
+    fields.initrd ??= [found(findInitrdFor(fields.kernel!, paths))];
   }
   return fields;
 }
@@ -87,17 +84,16 @@ async function locateAll(from: string, listing: ToolkitEntry[], spec: ProfileSpe
   const required = requiredFilesOf(spec);
   if (required.length === 0) throw new UsageError(`profile ${name} names no files; set its files first`);
   const scan = await locateToolkitFiles(from, required, listing);
-  if (scan.ok) return scan.found;
+  if (scan.missing.length === 0) return scan.found;
   const programs = new Set([spec.files.bios, spec.files.uefiX64].filter((p): p is string => !!p));
   const fromIpxe = kind !== 'windows' && scan.missing.every((m) => programs.has(m)) && existsSync(debianIpxeDir)
     ? await locateToolkitFiles(debianIpxeDir, scan.missing) : null;
-  if (!fromIpxe?.ok) {
+  if (!fromIpxe || fromIpxe.missing.length > 0) {
     const looked = kind !== 'windows' && existsSync(debianIpxeDir) ? `${from} (and ${debianIpxeDir} for the iPXE boot programs)` : from;
     throw new UsageError(`toolkit folder ${from} lacks ${scan.missing.join(', ')}: looked under ${looked} (profile ${name}, ${kind}, needs: ${required.join(', ')}); nothing was imported`);
   }
   process.stderr.write(`${scan.missing.join(', ')} not in ${from}: taken from ${debianIpxeDir} (Debian's ipxe package)\n`);
-  const local = await locateToolkitFiles(from, required.filter((r) => !scan.missing.includes(r)), listing);
-  return [...(local.ok ? local.found : []), ...fromIpxe.found];
+  return [...scan.found, ...fromIpxe.found];
 }
 
 async function importPackage(flags: Flags): Promise<number> {
