@@ -22,6 +22,11 @@ export interface PxeClientFacts {
   ipxe: boolean;
 }
 
+/** The facts of a client as the proxyDHCP decision parsed it (pxe/proxy-dhcp.ts ClientInfo). */
+export function pxeClientFacts(c: { mac: string; uuid?: string; archClass: string; archCode: number; isIpxe: boolean }): PxeClientFacts {
+  return { mac: c.mac, ...(c.uuid ? { uuid: c.uuid } : {}), arch: c.archClass, archCode: c.archCode, ipxe: c.isIpxe };
+}
+
 export type BootEvent =
   /** A proxy offer (port 67) or a BINL ack (port 4011) left for a PXE client. */
   | {

@@ -17,7 +17,7 @@ import { systemClock, type Clock, type TimerHandle } from '../../platform/clock.
 import { Counters } from '../../platform/counters.js';
 import type { Logger } from '../../platform/logger.js';
 import { logBootEvents } from '../events/boot-event-log.js';
-import type { BootEventSink, DhcpReplyEvent } from '../events/boot-event.js';
+import { pxeClientFacts, type BootEventSink, type DhcpReplyEvent } from '../events/boot-event.js';
 import { findInterfaceIpv4, type InterfaceLister } from '../../platform/network-interfaces.js';
 import type { PeerbootError } from '../../contract/error-codes.js';
 import { bindFailure } from '../../platform/bind-failure.js';
@@ -190,7 +190,7 @@ export async function startPxeResponder(options: PxeResponderOptions): Promise<P
     const toPort = broadcast && destination.port === 68 ? clientPort : destination.port;
     const socket = port === 67 ? local : proxy;
     const sent: DhcpReplyEvent = {
-      kind: 'dhcpReply', client: { mac: client.mac, ...(client.uuid ? { uuid: client.uuid } : {}), arch: client.archClass, archCode: client.archCode, ipxe: client.isIpxe },
+      kind: 'dhcpReply', client: pxeClientFacts(client),
       reply: port === 67 ? 'offer' : 'ack', xid, port, from, to: `${toAddress}:${toPort}`, offered, shadow: false,
     };
     const sendNow = () => send(socket, bytes, toAddress, toPort, () => {

@@ -8,7 +8,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Counters } from '../../platform/counters.js';
 import type { BootDecider } from '../decision/boot-decider.js';
 import { spreadBoot, type LoadBook, type ServingCandidate } from '../decision/load-spreading.js';
-import type { BootEventSink } from '../events/boot-event.js';
+import { pxeClientFacts, type BootEventSink } from '../events/boot-event.js';
 import type { ProxyDhcpConfig } from './proxy-dhcp.js';
 
 export interface PxeSelectionOptions {
@@ -41,7 +41,7 @@ export function pxeSelection(o: PxeSelectionOptions): ProxyDhcpConfig {
           lastIgnored.set(client.mac, now);
           o.events({
             kind: 'dhcpIgnored', reason: d.reason,
-            client: { mac: client.mac, ...(client.uuid ? { uuid: client.uuid } : {}), arch: client.archClass, archCode: client.archCode, ipxe: client.isIpxe },
+            client: pxeClientFacts(client),
           });
         }
         return { refuse: d.reason };

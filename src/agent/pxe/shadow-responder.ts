@@ -19,7 +19,7 @@ import { Counters } from '../../platform/counters.js';
 import { datagramDropper, decodeOrDrop } from '../../platform/datagram-drop.js';
 import type { Logger } from '../../platform/logger.js';
 import { logBootEvents } from '../events/boot-event-log.js';
-import type { BootEventSink, DhcpReplyEvent } from '../events/boot-event.js';
+import { pxeClientFacts, type BootEventSink, type DhcpReplyEvent } from '../events/boot-event.js';
 import { findInterfaceIpv4, type InterfaceLister } from '../../platform/network-interfaces.js';
 import { DhcpMessageType, getMessageType, getStringOption } from '../../protocol/dhcp/options.js';
 import { BOOTREPLY, BOOTREQUEST, decodeDhcpPacket, encodeDhcpPacket, MalformedDhcpPacketError, type DhcpPacket } from '../../protocol/dhcp/packet.js';
@@ -116,7 +116,7 @@ export async function startShadowResponder(options: ShadowResponderOptions): Pro
     const toAddress = broadcast ? broadcastAddress : destination.address;
     const toPort = broadcast && destination.port === 68 ? ports.client : destination.port;
     const sent: DhcpReplyEvent = {
-      kind: 'dhcpReply', client: { mac: client.mac, ...(client.uuid ? { uuid: client.uuid } : {}), arch: client.archClass, archCode: client.archCode, ipxe: client.isIpxe },
+      kind: 'dhcpReply', client: pxeClientFacts(client),
       reply: port === 67 ? 'offer' : 'ack', xid, port, from: `${rinfo.address}:${rinfo.port}`, to: `${toAddress}:${toPort}`, offered, shadow: true, extra,
     };
     (port === 67 ? local : proxy).send(encodeDhcpPacket(decision.reply), toPort, toAddress, (err) => {
